@@ -1,0 +1,5 @@
+// Aerie — AerieCrypto module placeholder
+// SPDX-License-Identifier: MIT
+
+/// Namespace placeholder until the module has content.
+package enum AerieCryptoModule {}

@@ -1,0 +1,21 @@
+// Aerie — Linux headers the Glibc module does not export
+// SPDX-License-Identifier: MIT
+#ifndef AERIE_CLINUX_SHIM_H
+#define AERIE_CLINUX_SHIM_H
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <signal.h>
+
+/// errno is a macro over a thread-local; a function is simpler to call from Swift.
+static inline int aerie_errno(void) { return errno; }
+#endif

@@ -1,0 +1,3 @@
+// Aerie — the aerie command
+// SPDX-License-Identifier: MIT
+print("aerie")

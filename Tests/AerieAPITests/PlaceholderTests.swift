@@ -1,0 +1,5 @@
+// Aerie — AerieAPITests placeholder
+// SPDX-License-Identifier: MIT
+import Testing
+
+@Test func placeholder_AerieAPITests() { #expect(Bool(true)) }

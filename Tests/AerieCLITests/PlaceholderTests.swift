@@ -1,0 +1,5 @@
+// Aerie — AerieCLITests placeholder
+// SPDX-License-Identifier: MIT
+import Testing
+
+@Test func placeholder_AerieCLITests() { #expect(Bool(true)) }

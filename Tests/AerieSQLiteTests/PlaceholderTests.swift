@@ -1,0 +1,5 @@
+// Aerie — AerieSQLiteTests placeholder
+// SPDX-License-Identifier: MIT
+import Testing
+
+@Test func placeholder_AerieSQLiteTests() { #expect(Bool(true)) }
