@@ -1,0 +1,94 @@
+// Aerie — the HTTP responder: routing, default headers, CORS and error mapping
+// SPDX-License-Identifier: MIT
+import AerieBase
+public import AerieCore
+public import AerieHTTP
+
+/// Which browser origins may call the API (spec §15.1). The default allows every origin
+/// and answers with the literal `*`; an explicit list echoes the matching origin.
+public struct CORSPolicy: Sendable {
+    public var allowedOrigins: [String]
+    public init(allowedOrigins: [String] = ["*"]) { self.allowedOrigins = allowedOrigins }
+
+    /// The `Access-Control-Allow-Origin` value for a request origin, or nil when not allowed.
+    func allowOrigin(for origin: String) -> String? {
+        if allowedOrigins.contains("*") { return "*" }
+        return allowedOrigins.contains(origin) ? origin : nil
+    }
+}
+
+/// Serves the Aerie API for one `App`: implements `HTTPResponder`, so `HTTPServer` calls it
+/// on worker threads.
+public final class APIResponder: HTTPResponder {
+    public let app: App
+    let cors: CORSPolicy
+    private let router: Router
+
+    public init(app: App, cors: CORSPolicy = CORSPolicy()) {
+        self.app = app
+        self.cors = cors
+        var r = Router()
+        r.add(.get, "/api/health") { try $0.health($1) }
+        r.add(.get, "/api/collections/:collection/records") { try $0.listRecords($1) }
+        r.add(.get, "/api/collections/:collection/records/:id") { try $0.viewRecord($1) }
+        r.add(.post, "/api/collections/:collection/records") { try $0.createRecord($1) }
+        r.add(.patch, "/api/collections/:collection/records/:id") { try $0.updateRecord($1) }
+        r.add(.delete, "/api/collections/:collection/records/:id") { try $0.deleteRecord($1) }
+        r.add(.post, "/api/collections/:collection/auth-with-password") { try $0.authWithPassword($1) }
+        self.router = r
+    }
+
+    /// The largest body a request may send (spec §8, §15.3): per collection for record writes.
+    public func bodyLimit(method: HTTPMethod, path: String) -> Int {
+        let parts = path.split(separator: "/")
+        if parts.count >= 4, parts[0] == "api", parts[1] == "collections", parts[3] == "records",
+           let c = app.schema.collection(String(parts[2])) {
+            return c.bodyLimit
+        }
+        return 32 << 20
+    }
+
+    public func respond(to request: HTTPRequest) -> HTTPResponse {
+        var response: HTTPResponse
+        if request.method == .options {
+            response = HTTPResponse(status: .noContent)
+            if let origin = request.header("origin"), let allowed = cors.allowOrigin(for: origin) {
+                response.headers.add("Access-Control-Allow-Origin", allowed)
+                response.headers.add("Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE")
+                if let requested = request.header("access-control-request-headers") {
+                    response.headers.add("Access-Control-Allow-Headers", requested)
+                }
+            }
+            response.headers.add("Vary", "Access-Control-Request-Method")
+            response.headers.add("Vary", "Access-Control-Request-Headers")
+        } else if let (handler, parameters) = router.match(request.method, request.path) {
+            do {
+                response = try handler(self, RouteContext(request: request, parameters: parameters))
+            } catch {
+                response = APIError(mapping: error).response
+            }
+        } else {
+            response = APIError(status: .notFound).response
+        }
+        addDefaultHeaders(&response, request: request)
+        return response
+    }
+
+    private func addDefaultHeaders(_ response: inout HTTPResponse, request: HTTPRequest) {
+        response.headers.add("X-Content-Type-Options", "nosniff")
+        response.headers.add("X-Frame-Options", "SAMEORIGIN")
+        response.headers.add("X-Xss-Protection", "1; mode=block")
+        response.headers.add("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.add("Vary", "Origin")
+        if request.method != .options, let origin = request.header("origin"), let allowed = cors.allowOrigin(for: origin) {
+            response.headers.add("Access-Control-Allow-Origin", allowed)
+        }
+    }
+
+    /// A JSON response.
+    func json(_ status: HTTPStatus, _ body: [UInt8]) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json")
+        return HTTPResponse(status: status, headers: headers, body: body)
+    }
+}

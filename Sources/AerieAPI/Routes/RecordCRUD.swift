@@ -1,0 +1,44 @@
+// Aerie — the records CRUD endpoints (spec §3)
+// SPDX-License-Identifier: MIT
+import AerieCore
+import AerieHTTP
+import AerieJSON
+
+extension APIResponder {
+    func requester(_ ctx: RouteContext) -> Requester {
+        app.auth.requester(authorization: ctx.request.header("authorization"))
+    }
+
+    /// `GET /api/collections/{c}/records`.
+    func listRecords(_ ctx: RouteContext) throws -> HTTPResponse {
+        let r = ctx.request
+        let query = try ListQuery.parse(page: r.queryValue("page"), perPage: r.queryValue("perPage"), sort: r.queryValue("sort"),
+                                        skipTotal: r.queryValue("skipTotal"), filter: r.queryValue("filter"))
+        return json(.ok, try app.records.list(collection: ctx.parameters["collection"], query: query, requester: requester(ctx)))
+    }
+
+    /// `GET /api/collections/{c}/records/{id}`.
+    func viewRecord(_ ctx: RouteContext) throws -> HTTPResponse {
+        json(.ok, try app.records.view(collection: ctx.parameters["collection"], id: ctx.parameters["id"], requester: requester(ctx)))
+    }
+
+    /// `POST /api/collections/{c}/records` → 200 with the record.
+    func createRecord(_ ctx: RouteContext) throws -> HTTPResponse {
+        let who = requester(ctx)
+        let body = try RequestBody.object(ctx.request)
+        return json(.ok, try app.records.create(collection: ctx.parameters["collection"], body: body, requester: who))
+    }
+
+    /// `PATCH /api/collections/{c}/records/{id}`.
+    func updateRecord(_ ctx: RouteContext) throws -> HTTPResponse {
+        let who = requester(ctx)
+        let body = try RequestBody.object(ctx.request)
+        return json(.ok, try app.records.update(collection: ctx.parameters["collection"], id: ctx.parameters["id"], body: body, requester: who))
+    }
+
+    /// `DELETE /api/collections/{c}/records/{id}` → 204.
+    func deleteRecord(_ ctx: RouteContext) throws -> HTTPResponse {
+        try app.records.delete(collection: ctx.parameters["collection"], id: ctx.parameters["id"], requester: requester(ctx))
+        return HTTPResponse(status: .noContent)
+    }
+}

@@ -1,0 +1,93 @@
+// Aerie — an open data directory: database, schema and services
+// SPDX-License-Identifier: MIT
+import AerieBase
+import AerieCrypto
+public import AerieSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a data directory could not be opened for serving.
+public struct StartupError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// An open data directory (`<dir>/data.db`) with its schema applied. Owns the database pool
+/// and the services AerieAPI calls. Create one per process with `App.open`.
+///
+/// ```swift
+/// let app = try App.open(directory: "./aerie_data", schema: schema)
+/// let page = try app.records.list(collection: "posts", query: ListQuery(), requester: .guest)
+/// ```
+public final class App: Sendable {
+    public let directory: String
+    public let schema: Schema
+    public let pool: DatabasePool
+    public let records: RecordService
+    public let auth: AuthService
+
+    init(directory: String, schema: Schema, pool: DatabasePool, secrets: [String: String]) {
+        self.directory = directory
+        self.schema = schema
+        self.pool = pool
+        let compiled = CompiledSchema(schema: schema)
+        self.auth = AuthService(schema: compiled, pool: pool, secrets: secrets)
+        self.records = RecordService(schema: compiled, pool: pool, auth: auth)
+    }
+
+    /// The database file inside a data directory.
+    public static func databasePath(in directory: String) -> String { directory + "/data.db" }
+
+    /// Opens (creating if needed) the data directory, applies the schema's safe changes and
+    /// refuses to start while a data-losing change is pending.
+    public static func open(directory: String, schema: Schema, readerCount: Int = 8) throws -> App {
+        try makeDirectory(directory)
+        let pool = try DatabasePool(path: databasePath(in: directory), readerCount: readerCount)
+        do {
+            let secrets = try pool.write { db -> [String: String] in
+                let plan = try Migrator.plan(db, to: schema)
+                let losing = plan.dataLosingSteps
+                if !losing.isEmpty {
+                    let lines = losing.map { "  - \($0.summary): \($0.advice)" }.joined(separator: "\n")
+                    throw StartupError("the schema file would lose data in the database, so the server did not start:\n\(lines)")
+                }
+                try Migrator.apply(plan, on: db)
+                for step in plan.steps { Log.info("schema: \(step.summary)") }
+                return try loadSecrets(db, schema: schema)
+            }
+            return App(directory: directory, schema: schema, pool: pool, secrets: secrets)
+        } catch {
+            pool.close()
+            throw error
+        }
+    }
+
+    /// Closes the database cleanly (checkpointing the WAL).
+    public func close() { pool.close() }
+
+    static func loadSecrets(_ db: Connection, schema: Schema) throws -> [String: String] {
+        var secrets: [String: String] = [:]
+        for c in schema.collections where c.isAuth {
+            let key = "secret.authToken.\(c.id)"
+            if case .text(let s)? = try db.queryScalar(#"SELECT "value" FROM "_params" WHERE "key" = ?"#, [.text(key)]) {
+                secrets[c.id] = s
+            } else {
+                let s = RandomID.make(length: 50, alphabet: RandomID.alphanumeric)
+                try db.run(#"INSERT INTO "_params" ("key", "value") VALUES (?, ?)"#, [.text(key), .text(s)])
+                secrets[c.id] = s
+            }
+        }
+        return secrets
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw StartupError("cannot create the data directory \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+// Aerie — applies a request body to a record's values (coercion and modifiers)
+// SPDX-License-Identifier: MIT
+import AerieBase
+import AerieJSON
+import AerieCrypto
+
+/// The result of applying submitted keys to a record: the new values by field name, the
+/// auth-only form values (`passwordConfirm`, `oldPassword`), and the plain password if one
+/// was submitted. Unknown keys are ignored, as in PocketBase (spec §3.3).
+struct RecordInput {
+    var values: [String: JSON]
+    var issues: [String: FieldIssue] = [:]
+    /// Submitted non-field keys of auth forms.
+    var form: [String: JSON] = [:]
+    /// Fields whose key appeared in the body (after modifier resolution).
+    var touched: Set<String> = []
+
+    init(collection c: CollectionSchema, body: JSONObject, requester: Requester, current: [String: JSON], isNew: Bool) throws(CoreError) {
+        values = current
+        // Shortest key first, so `tags` is applied before `tags+` (spec §3.7).
+        let keys = body.keys.sorted { $0.utf8.count < $1.utf8.count || ($0.utf8.count == $1.utf8.count && $0 < $1) }
+        for key in keys {
+            guard let raw = body[key] else { continue }
+            if c.isAuth && (key == "passwordConfirm" || key == "oldPassword") {
+                form[key] = raw
+                continue
+            }
+            var name = key
+            var modifier: FieldModifier?
+            var autogenerate = false
+            if key.hasSuffix(":autogenerate") {
+                name = String(key.dropLast(":autogenerate".count)); autogenerate = true
+            } else if key.hasSuffix("+") {
+                name = String(key.dropLast()); modifier = .append
+            } else if key.hasPrefix("+") {
+                name = String(key.dropFirst()); modifier = .prepend
+            } else if key.hasSuffix("-") {
+                name = String(key.dropLast()); modifier = .subtract
+            }
+            guard let field = c.field(named: name) else { continue }
+            if field.isReadOnly { continue }
+            if field.name == "tokenKey" { continue }
+            let isPassword = c.isAuth && field.name == "password"
+            if field.base.hidden && !requester.isSuperuser && !isPassword { continue }
+            if let modifier {
+                guard let next = field.apply(modifier, to: values[name] ?? field.zeroValue, operand: raw) else { continue }
+                values[name] = next
+            } else if autogenerate {
+                guard let text = field as? TextField, let generated = text.generate() else { continue }
+                values[name] = .string(Cast.string(raw) + generated)
+            } else {
+                values[name] = field.normalize(raw)
+            }
+            touched.insert(name)
+        }
+    }
+}
+
+extension RecordService {
+    /// Auth-collection rules for create (spec §9.1): password and confirmation, a fresh
+    /// tokenKey, `verified` only by superusers.
+    func prepareAuthCreate(_ c: CollectionSchema, submitted: RecordInput, values: inout [String: JSON],
+                           issues: inout [String: FieldIssue], requester: Requester) throws {
+        let password = values["password"]?.stringValue ?? ""
+        let confirm = submitted.form["passwordConfirm"].map(Cast.string) ?? ""
+        if password.isEmpty {
+            issues["password"] = .required
+        } else if let field = c.field(named: "password"), let issue = field.validate(.string(password), context: ValidationContext()) {
+            issues["password"] = issue
+        }
+        if confirm.isEmpty && !password.isEmpty {
+            issues["passwordConfirm"] = .required
+        } else if confirm != password {
+            issues["passwordConfirm"] = FieldIssue("validation_values_mismatch", "Values don't match.")
+        }
+        if !requester.isSuperuser && values["verified"]?.boolValue == true {
+            issues["verified"] = FieldIssue("validation_values_mismatch", "Values don't match.")
+        }
+        if c.isSuperusers { values["verified"] = .bool(true) }
+        values["tokenKey"] = .string(RandomID.make(length: 50, alphabet: RandomID.alphanumeric))
+        if issues["password"] == nil && issues["passwordConfirm"] == nil {
+            values["password"] = .string(PasswordHash.make(password: password))
+        }
+    }
+
+    /// Auth-collection rules for update: a new password needs its confirmation and, for
+    /// non-superusers, the old password; email and password changes rotate the tokenKey.
+    func prepareAuthUpdate(_ c: CollectionSchema, submitted: RecordInput, old: [String: JSON], values: inout [String: JSON],
+                           issues: inout [String: FieldIssue], requester: Requester) throws {
+        let isManager = requester.isSuperuser
+        if submitted.touched.contains("password") {
+            let password = values["password"]?.stringValue ?? ""
+            let confirm = submitted.form["passwordConfirm"].map(Cast.string) ?? ""
+            if password.isEmpty {
+                issues["password"] = .required
+            } else if let field = c.field(named: "password"), let issue = field.validate(.string(password), context: ValidationContext()) {
+                issues["password"] = issue
+            }
+            if confirm != password {
+                issues["passwordConfirm"] = confirm.isEmpty ? .required : FieldIssue("validation_values_mismatch", "Values don't match.")
+            }
+            if !isManager {
+                let oldPassword = submitted.form["oldPassword"].map(Cast.string) ?? ""
+                if oldPassword.isEmpty {
+                    issues["oldPassword"] = .required
+                } else if !PasswordHash.verify(password: oldPassword, encoded: old["password"]?.stringValue ?? "") {
+                    issues["oldPassword"] = FieldIssue("validation_invalid_old_password", "Missing or invalid old password.")
+                }
+            }
+            if issues["password"] == nil && issues["passwordConfirm"] == nil && issues["oldPassword"] == nil {
+                values["password"] = .string(PasswordHash.make(password: password))
+                values["tokenKey"] = .string(RandomID.make(length: 50, alphabet: RandomID.alphanumeric))
+            } else {
+                values["password"] = old["password"]
+            }
+        }
+        if !isManager {
+            for key in ["email", "verified"] where values[key] != old[key] {
+                issues[key] = FieldIssue("validation_values_mismatch", "Values don't match.")
+            }
+        }
+        if c.isSuperusers { values["verified"] = .bool(true) }
+        if values["email"] != old["email"] && issues["email"] == nil {
+            values["tokenKey"] = .string(RandomID.make(length: 50, alphabet: RandomID.alphanumeric))
+        }
+    }
+}

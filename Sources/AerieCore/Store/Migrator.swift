@@ -1,0 +1,201 @@
+// Aerie — plans and applies the changes between a schema file and a database
+// SPDX-License-Identifier: MIT
+import AerieBase
+public import AerieJSON
+public import AerieSQLite
+
+/// One change to bring a database in line with a schema file.
+public struct MigrationStep: Sendable, Hashable, CustomStringConvertible {
+    /// What happens, in words (`add field posts.views (number)`).
+    public var summary: String
+    /// Whether the step destroys stored data (dropping a table or column, changing a type).
+    public var isDataLosing: Bool
+    /// The SQL it runs, in order.
+    public var sql: [String]
+    /// How to go ahead with a data-losing step.
+    public var advice: String
+
+    public var description: String { (isDataLosing ? "! " : "+ ") + summary }
+}
+
+/// The ordered steps between the stored schema and a target schema.
+public struct MigrationPlan: Sendable {
+    public var steps: [MigrationStep]
+    /// The definitions to record in `_collections` once the steps ran.
+    var catalog: [(id: String, name: String, type: String, definition: String)]
+
+    public var isEmpty: Bool { steps.isEmpty }
+    public var dataLosingSteps: [MigrationStep] { steps.filter(\.isDataLosing) }
+}
+
+/// What the database says a collection looked like when it was last migrated.
+struct StoredCollection {
+    var id: String
+    var name: String
+    var type: String
+    var fields: [(id: String, name: String, type: String, multiple: Bool)]
+    var indexes: [(name: String, sql: String)]
+}
+
+/// Computes and applies migration plans. The catalog of applied collections lives in the
+/// `_collections` table; secrets and other parameters in `_params`.
+public enum Migrator {
+    static let catalogSQL = """
+        CREATE TABLE IF NOT EXISTS "_collections" ("id" TEXT PRIMARY KEY NOT NULL, "name" TEXT NOT NULL UNIQUE, \
+        "type" TEXT NOT NULL, "definition" JSON NOT NULL, "created" TEXT NOT NULL, "updated" TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS "_params" ("key" TEXT PRIMARY KEY NOT NULL, "value" TEXT NOT NULL);
+        """
+
+    /// Creates the catalog tables if needed (idempotent).
+    public static func prepareCatalog(_ db: Connection) throws {
+        try db.execute(catalogSQL)
+    }
+
+    static func loadStored(_ db: Connection) throws -> [StoredCollection] {
+        var out: [StoredCollection] = []
+        try db.query(#"SELECT "id", "name", "type", "definition" FROM "_collections" ORDER BY rowid"#) { row in
+            var stored = StoredCollection(id: row.string(0), name: row.string(1), type: row.string(2), fields: [], indexes: [])
+            if case .object(let def)? = try? JSONParser.parse(row.string(3)) {
+                for f in def["fields"]?.arrayValue ?? [] {
+                    let type = f["type"]?.stringValue ?? ""
+                    let multiple = ["select", "relation", "file"].contains(type) && (f["maxSelect"]?.intValue ?? 1) > 1
+                    stored.fields.append((f["id"]?.stringValue ?? "", f["name"]?.stringValue ?? "", type, multiple))
+                }
+                for i in def["indexes"]?.arrayValue ?? [] {
+                    if let sql = i.stringValue, case .success(let parsed) = IndexDefinition.parse(sql) {
+                        stored.indexes.append((parsed.name, sql))
+                    }
+                }
+            }
+            out.append(stored)
+        }
+        return out
+    }
+
+    /// The plan from what `db` holds to `schema`.
+    public static func plan(_ db: Connection, to schema: Schema, dialect: any SQLDialect = SQLiteDialect()) throws -> MigrationPlan {
+        try prepareCatalog(db)
+        return plan(stored: try loadStored(db), to: schema, dialect: dialect)
+    }
+
+    static func plan(stored: [StoredCollection], to schema: Schema, dialect: any SQLDialect) -> MigrationPlan {
+        let ddl = TableSQL(dialect: dialect)
+        var steps: [MigrationStep] = []
+        var matched = Set<String>()
+        let dataLossAdvice = "keep it in the schema file for now, or run `aerie schema apply --allow-data-loss` after a backup"
+        for c in schema.collections {
+            let old = stored.first { $0.id == c.id } ?? stored.first { ASCII.lowercased($0.name) == ASCII.lowercased(c.name) && !matched.contains($0.id) }
+            guard let old else {
+                steps.append(MigrationStep(summary: "create collection \(c.name) (\(c.type.rawValue), \(c.fields.count) fields)", isDataLosing: false,
+                                           sql: [ddl.createTable(c)] + c.indexes.map(ddl.createIndex), advice: ""))
+                continue
+            }
+            matched.insert(old.id)
+            if old.type != c.type.rawValue {
+                steps.append(MigrationStep(summary: "change type of collection \(c.name) from \(old.type) to \(c.type.rawValue)", isDataLosing: true,
+                                           sql: [], advice: "a collection's type cannot change; create a new collection instead"))
+                continue
+            }
+            var table = old.name
+            var sql: [String] = []
+            var summaries: [String] = []
+            // Drop indexes first: renames and column drops must not trip over them.
+            let newIndexSQL = Dictionary(c.indexes.map { (ASCII.lowercased($0.name), ddl.createIndex($0)) }, uniquingKeysWith: { a, _ in a })
+            for idx in old.indexes {
+                let oldSQL = IndexDefinition.parse(idx.sql).map { ddl.createIndex(withTable($0, c.name)) }
+                if newIndexSQL[ASCII.lowercased(idx.name)] != (try? oldSQL.get()) {
+                    steps.append(MigrationStep(summary: "drop index \(idx.name) on \(c.name)", isDataLosing: false, sql: [ddl.dropIndex(idx.name)], advice: ""))
+                }
+            }
+            if old.name != c.name {
+                steps.append(MigrationStep(summary: "rename collection \(old.name) to \(c.name)", isDataLosing: false,
+                                           sql: [ddl.renameTable(from: old.name, to: c.name)], advice: ""))
+                table = c.name
+            }
+            var usedOld = Set<String>()
+            for f in c.fields {
+                let previous = old.fields.first { $0.id == f.base.id && !usedOld.contains($0.name) }
+                    ?? old.fields.first { $0.name == f.name && !usedOld.contains($0.name) }
+                guard let previous else {
+                    sql.append(ddl.addColumn(table, f))
+                    summaries.append("add field \(c.name).\(f.name) (\(f.typeName))")
+                    continue
+                }
+                usedOld.insert(previous.name)
+                let multiple = (f as? any MultiValueField)?.isMultiple ?? false
+                if previous.type != f.typeName && !compatible(previous.type, f.typeName) || previous.multiple != multiple {
+                    steps.append(MigrationStep(
+                        summary: "change field \(c.name).\(previous.name) from \(previous.type)\(previous.multiple ? " (multiple)" : "") to \(f.typeName)\(multiple ? " (multiple)" : "")",
+                        isDataLosing: true, sql: [], advice: "add a new field with the new type instead, or " + dataLossAdvice))
+                }
+                if previous.name != f.name {
+                    sql.append(ddl.renameColumn(table, from: previous.name, to: f.name))
+                    summaries.append("rename field \(c.name).\(previous.name) to \(f.name)")
+                }
+            }
+            for f in old.fields where !usedOld.contains(f.name) {
+                steps.append(MigrationStep(summary: "drop field \(c.name).\(f.name) (\(f.type)) and its data", isDataLosing: true,
+                                           sql: [ddl.dropColumn(table, f.name)], advice: dataLossAdvice))
+            }
+            if !sql.isEmpty {
+                for (s, summary) in zip(sql, summaries) {
+                    steps.append(MigrationStep(summary: summary, isDataLosing: false, sql: [s], advice: ""))
+                }
+            }
+            let oldIndexSQL = Dictionary(old.indexes.compactMap { idx -> (String, String)? in
+                guard case .success(let p) = IndexDefinition.parse(idx.sql) else { return nil }
+                return (ASCII.lowercased(idx.name), ddl.createIndex(withTable(p, c.name)))
+            }, uniquingKeysWith: { a, _ in a })
+            for idx in c.indexes where oldIndexSQL[ASCII.lowercased(idx.name)] != ddl.createIndex(idx) {
+                steps.append(MigrationStep(summary: "create index \(idx.name) on \(c.name)", isDataLosing: false, sql: [ddl.createIndex(idx)], advice: ""))
+            }
+        }
+        for old in stored where !matched.contains(old.id) {
+            steps.append(MigrationStep(summary: "drop collection \(old.name) and all its records", isDataLosing: true,
+                                       sql: [ddl.dropTable(old.name)], advice: dataLossAdvice))
+        }
+        let catalog = schema.collections.map { c in
+            (c.id, c.name, c.type.rawValue, String(decoding: JSON.object(c.collectionJSON()).serialized(), as: UTF8.self))
+        }
+        // A changed definition (rules, options) needs no DDL but is still recorded.
+        return MigrationPlan(steps: steps, catalog: catalog)
+    }
+
+    private static func withTable(_ index: IndexDefinition, _ table: String) -> IndexDefinition {
+        var copy = index
+        copy.table = table
+        return copy
+    }
+
+    /// Type changes that keep every stored value meaningful.
+    static func compatible(_ from: String, _ to: String) -> Bool {
+        let textual: Set<String> = ["text", "editor", "email", "url"]
+        return textual.contains(from) && textual.contains(to) && (to == "text" || to == "editor")
+    }
+
+    /// Runs the plan inside the caller's transaction, skipping data-losing steps unless allowed,
+    /// and records the catalog.
+    public static func apply(_ plan: MigrationPlan, on db: Connection, allowDataLoss: Bool = false) throws {
+        try prepareCatalog(db)
+        for step in plan.steps where !step.isDataLosing || allowDataLoss {
+            for sql in step.sql { try db.execute(sql) }
+        }
+        let now = Timestamp.now().formatted
+        let keep = plan.catalog.map(\.id)
+        var existing = Set<String>()
+        try db.query(#"SELECT "id" FROM "_collections""#) { existing.insert($0.string(0)) }
+        for id in existing where !keep.contains(id) {
+            try db.run(#"DELETE FROM "_collections" WHERE "id" = ?"#, [.text(id)])
+        }
+        for entry in plan.catalog {
+            // Free the name first: a rename may hand a name from one collection to another.
+            try db.run(#"DELETE FROM "_collections" WHERE "name" = ? AND "id" != ?"#, [.text(entry.name), .text(entry.id)])
+            try db.run("""
+                INSERT INTO "_collections" ("id", "name", "type", "definition", "created", "updated") VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT("id") DO UPDATE SET "name" = excluded."name", "type" = excluded."type",
+                "definition" = excluded."definition", "updated" = excluded."updated"
+                WHERE "definition" != excluded."definition" OR "name" != excluded."name"
+                """, [.text(entry.id), .text(entry.name), .text(entry.type), .text(entry.definition), .text(now), .text(now)])
+        }
+    }
+}

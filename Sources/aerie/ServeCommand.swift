@@ -1,0 +1,114 @@
+// Aerie — aerie serve
+// SPDX-License-Identifier: MIT
+import AerieAPI
+import AerieBase
+import AerieCore
+import AerieHTTP
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `aerie serve`: applies the schema's safe changes and serves the API until SIGINT/SIGTERM.
+struct ServeCommand: Command {
+    static let name = "serve"
+    static let abstract = "Start the API server"
+    static let usage = """
+        Usage: aerie serve [--http 127.0.0.1:8090] [--dir ./aerie_data] [--schema ./schema.json] [--origins *] [--quiet]
+
+        Options:
+          --http HOST:PORT   Address to listen on (default 127.0.0.1:8090; port 0 picks a free port)
+          --dir DIR          Data directory (default ./aerie_data)
+          --schema FILE      Schema file (default ./schema.json; the built-in starter schema when absent)
+          --origins LIST     Comma-separated CORS origins (default *)
+          --quiet            No access log
+        """
+
+    var host = "127.0.0.1"
+    var port = 8090
+    var directory = "./aerie_data"
+    var schemaPath: String?
+    var origins = ["*"]
+    var quiet = false
+
+    init(arguments: inout Arguments) throws {
+        if let http = try arguments.option("http") {
+            guard let colon = http.lastIndex(of: ":"), let p = Int(http[http.index(after: colon)...]), (0...65535).contains(p) else {
+                throw UsageError("--http must look like 127.0.0.1:8090")
+            }
+            host = String(http[..<colon])
+            if host.isEmpty { host = "0.0.0.0" }
+            port = p
+        }
+        if let dir = try arguments.option("dir") { directory = dir }
+        schemaPath = try arguments.option("schema")
+        if let list = try arguments.option("origins") {
+            origins = list.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
+            if origins.isEmpty { throw UsageError("--origins needs at least one origin") }
+        }
+        quiet = try arguments.flag("quiet")
+    }
+
+    func run() throws {
+        let started = Timestamp.now()
+        let (schema, source) = try SchemaSource.load(explicitPath: schemaPath)
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let app: App
+        do {
+            app = try App.open(directory: directory, schema: schema, readerCount: max(4, cores * 2))
+        } catch let error as StartupError {
+            throw CommandFailure(error.description)
+        }
+        let responder = APIResponder(app: app, cors: CORSPolicy(allowedOrigins: origins))
+        var config = HTTPServerConfiguration()
+        config.host = host
+        config.port = port
+        config.loopCount = max(1, cores)
+        config.workerCount = max(4, cores * 2)
+        config.bodyLimit = { method, path in responder.bodyLimit(method: method, path: path) }
+        if !quiet {
+            config.accessLog = { entry in
+                let ms = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000
+                let rounded = (ms * 100).rounded() / 100
+                printOut("\(Timestamp.now().formatted) \(entry.remoteAddress) \(entry.method) \(entry.path) \(entry.status) \(entry.bytes)B \(rounded)ms")
+            }
+        }
+        let server = HTTPServer(configuration: config, responder: responder)
+        let bound: Int
+        do {
+            bound = try server.start()
+        } catch {
+            app.close()
+            throw CommandFailure("cannot listen on \(host):\(port): \(error)")
+        }
+        let elapsed = Timestamp.now().milliseconds - started.milliseconds
+        printErr("aerie \(aerieVersion) serving http://\(host):\(bound)/api/ from \(directory) using \(source) (ready in \(elapsed) ms)")
+
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        let queue = DispatchQueue(label: "aerie.signals")
+        let sources = [SIGINT, SIGTERM].map { sig in
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler {
+                printErr("aerie: shutting down (finishing in-flight requests)")
+                server.shutdown(gracePeriod: .seconds(10))
+            }
+            source.resume()
+            return source
+        }
+        server.waitUntilStopped()
+        sources.forEach { $0.cancel() }
+        app.close()
+        printErr("aerie: stopped")
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return String(s)
+    }
+}

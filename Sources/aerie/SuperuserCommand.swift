@@ -1,0 +1,61 @@
+// Aerie — aerie superuser
+// SPDX-License-Identifier: MIT
+import AerieCore
+
+/// `aerie superuser create|upsert|list`: manages superusers in a data directory.
+struct SuperuserCommand: Command {
+    static let name = "superuser"
+    static let abstract = "Create or list superusers"
+    static let usage = """
+        Usage: aerie superuser create EMAIL PASSWORD [--dir ./aerie_data] [--schema ./schema.json]
+               aerie superuser upsert EMAIL PASSWORD [--dir ./aerie_data] [--schema ./schema.json]
+               aerie superuser list [--dir ./aerie_data] [--schema ./schema.json]
+
+        create fails when the email exists; upsert sets the password of an existing superuser instead.
+        The password needs at least 8 characters.
+        """
+
+    enum Action { case create(String, String, upsert: Bool), list }
+    var action: Action
+    var directory = "./aerie_data"
+    var schemaPath: String?
+
+    init(arguments: inout Arguments) throws {
+        let verb = try arguments.positional("action (create, upsert or list)")
+        switch verb {
+        case "create", "upsert":
+            let email = try arguments.positional("EMAIL")
+            let password = try arguments.positional("PASSWORD")
+            action = .create(email, password, upsert: verb == "upsert")
+        case "list":
+            action = .list
+        default:
+            throw UsageError("unknown superuser action \(verb) (create, upsert or list)")
+        }
+        if let dir = try arguments.option("dir") { directory = dir }
+        schemaPath = try arguments.option("schema")
+    }
+
+    func run() throws {
+        let (schema, _) = try SchemaSource.load(explicitPath: schemaPath)
+        let app: App
+        do {
+            app = try App.open(directory: directory, schema: schema, readerCount: 1)
+        } catch let error as StartupError {
+            throw CommandFailure(error.description)
+        }
+        defer { app.close() }
+        switch action {
+        case .create(let email, let password, let upsert):
+            do {
+                try app.createSuperuser(email: email, password: password, upsert: upsert)
+            } catch CoreError.badRequest(let message, let fields) {
+                let details = fields.keys.sorted().map { "  \($0): \(fields[$0]!.message)" }.joined(separator: "\n")
+                throw CommandFailure(details.isEmpty ? message : "\(message)\n\(details)")
+            }
+            printOut("superuser \(email) \(upsert ? "saved" : "created")")
+        case .list:
+            for email in try app.superuserEmails() { printOut(email) }
+        }
+    }
+}
