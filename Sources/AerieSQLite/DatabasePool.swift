@@ -1,5 +1,6 @@
 // Aerie — one writer and N readers over a WAL database
 // SPDX-License-Identifier: MIT
+import AerieBase
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,7 +67,8 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
     // MARK: - Reading
 
     /// Lends a read-only connection to `body`, waiting (on a condition variable, not spinning)
-    /// while all `readerCount` readers are busy.
+    /// while all `readerCount` readers are busy. A `read` nested in another `read` needs a second
+    /// free reader, so with `readerCount` 1 it would wait forever: don't nest reads.
     @discardableResult
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
         let reader = try checkOutReader()
@@ -196,7 +198,7 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
         guard let writer else { return }
         // Best effort: closing the last connection checkpoints too, so a failure here only
         // means SQLite will do it on close.
-        _ = try? writer.checkpointTruncate()
+        do { try writer.checkpointTruncate() } catch { Log.warning("checkpoint before closing \(path) failed: \(error)") }
         writer.close()
     }
 }
