@@ -1,0 +1,204 @@
+// Aerie — one writer and N readers over a WAL database
+// SPDX-License-Identifier: MIT
+import AerieBase
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One writer connection plus up to N read-only reader connections over one database file in
+/// WAL mode, after GRDB's `DatabasePool`: readers never block the writer nor each other, and
+/// each read sees a consistent snapshot of committed data.
+///
+/// ```swift
+/// let db = try DatabasePool(path: dataDir + "/data.db", readerCount: 4)
+/// try db.write { conn in try conn.run("INSERT INTO posts(id) VALUES (?)", [.text(id)]) }
+/// let count = try db.read { conn in try conn.queryScalar("SELECT count(*) FROM posts") }
+/// ```
+///
+/// `read` and `write` run `body` synchronously on the calling thread and only lend it the
+/// connection, which is why results need not be `Sendable` and why the connection must not
+/// escape `body`. Neither call is reentrant for the writer: calling `write` inside `write` on
+/// the same thread traps instead of deadlocking. Calling `close()` inside `read`/`write`
+/// deadlocks, since it waits for every connection to come back.
+public final class DatabasePool: @unchecked Sendable {  // every `var` below is guarded by `monitor`
+    /// The database file path.
+    public let path: String
+    /// Maximum number of reader connections.
+    public let readerCount: Int
+    private let busyTimeoutMilliseconds: Int32
+
+    private let monitor = Monitor()
+    /// The writer; `nil` once closed. Guarded by `monitor`.
+    private var writer: Connection?
+    /// Whether a thread currently holds the writer. Guarded by `monitor`.
+    private var isWriterCheckedOut = false
+    /// The thread holding the writer, to trap on reentrant writes. Guarded by `monitor`.
+    private var writerThread: pthread_t?
+    /// Opened readers not currently lent out. Guarded by `monitor`.
+    private var idleReaders: [Connection] = []
+    /// Readers opened or being opened (idle + lent out). Guarded by `monitor`.
+    private var openedReaderCount = 0
+    /// Readers currently lent out (or being opened). Guarded by `monitor`.
+    private var checkedOutReaderCount = 0
+    /// Set once by `close()`. Guarded by `monitor`.
+    private var isClosed = false
+
+    /// Opens the writer now (creating the file and switching it to WAL before any reader
+    /// exists) and readers lazily, up to `readerCount`, as concurrent reads need them.
+    public init(path: String, readerCount: Int, busyTimeoutMilliseconds: Int32 = 5000) throws {
+        precondition(readerCount >= 1, "a DatabasePool needs at least one reader")
+        self.path = path
+        self.readerCount = readerCount
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        writer = try Connection(path: path, readOnly: false, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+    }
+
+    deinit {
+        // Nothing can be checked out once the last reference is gone; closing the writer
+        // last lets SQLite checkpoint and remove the -wal file.
+        for reader in idleReaders { reader.close() }
+        writer?.close()
+    }
+
+    private static func closedError() -> SQLiteError {
+        SQLiteError(code: SQLiteError.misuse, message: "database pool is closed")
+    }
+
+    // MARK: - Reading
+
+    /// Lends a read-only connection to `body`, waiting (on a condition variable, not spinning)
+    /// while all `readerCount` readers are busy. A `read` nested in another `read` needs a second
+    /// free reader, so with `readerCount` 1 it would wait forever: don't nest reads.
+    @discardableResult
+    public func read<T>(_ body: (Connection) throws -> T) throws -> T {
+        let reader = try checkOutReader()
+        defer { checkIn(reader: reader) }
+        return try body(reader)
+    }
+
+    private func checkOutReader() throws -> Connection {
+        let idle: Connection? = try monitor.withLock {
+            while true {
+                if isClosed { throw Self.closedError() }
+                if let reader = idleReaders.popLast() {
+                    checkedOutReaderCount += 1
+                    return reader
+                }
+                if openedReaderCount < readerCount {
+                    // Reserve a slot and open outside the lock: opening does file I/O.
+                    openedReaderCount += 1
+                    checkedOutReaderCount += 1
+                    return nil
+                }
+                monitor.wait(for: .readerAvailable)
+            }
+        }
+        if let idle { return idle }
+        do {
+            return try Connection(path: path, readOnly: true, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        } catch {
+            monitor.withLock {
+                openedReaderCount -= 1
+                checkedOutReaderCount -= 1
+                wakeAfterCheckIn(.readerAvailable)
+            }
+            throw error
+        }
+    }
+
+    private func checkIn(reader: Connection) {
+        // A reader must come back with no open read transaction, or it would pin an old
+        // snapshot and keep checkpoints from completing.
+        if reader.isInTransaction { _ = try? reader.execute("ROLLBACK") }
+        monitor.withLock {
+            if isClosed {
+                reader.close()
+                openedReaderCount -= 1
+            } else {
+                idleReaders.append(reader)
+            }
+            checkedOutReaderCount -= 1
+            wakeAfterCheckIn(.readerAvailable)
+        }
+    }
+
+    /// After a return: one waiter can use the freed connection, but once closing, every waiter
+    /// must wake to throw and `close()` must learn the count changed. Call with the lock held.
+    private func wakeAfterCheckIn(_ event: Monitor.Event) {
+        if isClosed { monitor.broadcast(event) } else { monitor.signal(event) }
+    }
+
+    // MARK: - Writing
+
+    /// Lends the writer to `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back if `body`
+    /// throws. Writers are serialized: other writers wait until this one returns.
+    @discardableResult
+    public func write<T>(_ body: (Connection) throws -> T) throws -> T {
+        try writeWithoutTransaction { conn in try conn.transaction(.immediate) { try body(conn) } }
+    }
+
+    /// Lends the writer to `body` exclusively without opening a transaction, for statements
+    /// that cannot run inside one (VACUUM, some pragmas) or that manage their own.
+    @discardableResult
+    public func writeWithoutTransaction<T>(_ body: (Connection) throws -> T) throws -> T {
+        let writer = try checkOutWriter()
+        defer { checkInWriter() }
+        return try body(writer)
+    }
+
+    private func checkOutWriter() throws -> Connection {
+        try monitor.withLock {
+            if isWriterCheckedOut, let holder = writerThread, pthread_equal(holder, pthread_self()) != 0 {
+                preconditionFailure("DatabasePool.write called inside write on the same thread; this would deadlock")
+            }
+            while isWriterCheckedOut && !isClosed { monitor.wait(for: .writerAvailable) }
+            guard !isClosed, let writer else { throw Self.closedError() }
+            isWriterCheckedOut = true
+            writerThread = pthread_self()
+            return writer
+        }
+    }
+
+    private func checkInWriter() {
+        monitor.withLock {
+            isWriterCheckedOut = false
+            writerThread = nil
+            wakeAfterCheckIn(.writerAvailable)
+        }
+    }
+
+    // MARK: - Maintenance
+
+    /// Checkpoints the WAL into the database file and truncates it (`wal_checkpoint(TRUNCATE)`);
+    /// throws SQLITE_BUSY when long-running reads kept it from completing.
+    public func checkpoint() throws {
+        try writeWithoutTransaction { try $0.checkpointTruncate() }
+    }
+
+    /// Waits for every lent connection to come back, checkpoints, and closes all connections.
+    ///
+    /// Idempotent. Waiting and later `read`/`write` calls throw a SQLITE_MISUSE `SQLiteError`.
+    public func close() {
+        let (readers, writer): ([Connection], Connection?) = monitor.withLock {
+            if isClosed { return ([], nil) }
+            isClosed = true
+            // Waiters wake up, see isClosed and throw.
+            monitor.broadcast(.readerAvailable)
+            monitor.broadcast(.writerAvailable)
+            while checkedOutReaderCount > 0 { monitor.wait(for: .readerAvailable) }
+            while isWriterCheckedOut { monitor.wait(for: .writerAvailable) }
+            let readers = idleReaders
+            idleReaders = []
+            openedReaderCount = 0
+            let writer = self.writer
+            self.writer = nil
+            return (readers, writer)
+        }
+        for reader in readers { reader.close() }
+        guard let writer else { return }
+        // Best effort: closing the last connection checkpoints too, so a failure here only
+        // means SQLite will do it on close.
+        do { try writer.checkpointTruncate() } catch { Log.warning("checkpoint before closing \(path) failed: \(error)") }
+        writer.close()
+    }
+}

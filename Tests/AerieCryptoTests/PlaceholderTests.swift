@@ -1,5 +1,0 @@
-// Aerie — AerieCryptoTests placeholder
-// SPDX-License-Identifier: MIT
-import Testing
-
-@Test func placeholder_AerieCryptoTests() { #expect(Bool(true)) }

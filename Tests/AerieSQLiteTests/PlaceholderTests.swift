@@ -1,5 +1,0 @@
-// Aerie — AerieSQLiteTests placeholder
-// SPDX-License-Identifier: MIT
-import Testing
-
-@Test func placeholder_AerieSQLiteTests() { #expect(Bool(true)) }
