@@ -3,7 +3,7 @@
 import AerieBase
 import AerieCrypto
 public import AerieJSON
-public import AerieSQLite
+import AerieSQLite
 
 /// Resolves tokens to requesters and signs users in. Tokens are PocketBase-shaped HS256
 /// JWTs signed with the record's `tokenKey` plus the collection's secret (spec §9.5), so a
@@ -114,7 +114,7 @@ public final class AuthService: Sendable {
         let id = record["id"]?.stringValue ?? ""
         if PasswordHash.needsRehash(hash) {
             let rehashed = PasswordHash.make(password: password)
-            try? pool.write { db in
+            _ = try? pool.write { db in
                 try db.run("UPDATE \(c.table) SET \(q("password")) = ? WHERE \(q("id")) = ?", [.text(rehashed), .text(id)])
             }
         }
