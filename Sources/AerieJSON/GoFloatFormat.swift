@@ -7,12 +7,14 @@
 enum GoFloatFormat {
     /// Appends the Go rendering of a finite `value`.
     static func append(_ value: Double, to out: inout [UInt8]) {
-        if value.sign == .minus { out.append(UInt8(ascii: "-")) }
         let magnitude = value.magnitude
         if magnitude == 0 {
+            // Go writes "-0" for negative zero; we write "0" so the output reparses as the same
+            // `.int(0)` the parser gives for "-0" and serialization stays stable.
             out.append(UInt8(ascii: "0"))
             return
         }
+        if value.sign == .minus { out.append(UInt8(ascii: "-")) }
         // Swift's description already yields the shortest round-tripping digits; only the layout differs.
         var digits: [UInt8] = []
         digits.reserveCapacity(17)

@@ -4,9 +4,13 @@
 /// A parsed or constructed JSON value.
 ///
 /// Integer lexemes that fit `Int64` stay exact as `.int`; anything with a fraction or exponent,
-/// or an integer too large for `Int64`, is a `.double`. Equality is numeric across the two number
-/// cases (`.int(1) == .double(1.0)`, because JSON has one number type and `1.0` serializes as `1`)
-/// and order-insensitive for objects (RFC 8259 §4: an object is an unordered collection).
+/// or an integer too large for `Int64`, is a `.double`.
+///
+/// Equality is order-insensitive for objects (RFC 8259 §4: an object is unordered) and numeric
+/// across the two number cases: `.int(a) == .double(b)` when `Double(a) == b`. JSON has one number
+/// type and the writer prints integral doubles without a fraction (`1.0` → `1`, `1.2e18` →
+/// `1200000000000000000`), so this is what keeps parse → write → parse an identity. Two `.int`s
+/// still compare exactly; only mixed comparisons above 2^53 are approximate.
 public enum JSON: Sendable {
     /// The `null` literal.
     case null
@@ -115,7 +119,7 @@ extension JSON: Hashable {
         case (.bool(let a), .bool(let b)): return a == b
         case (.int(let a), .int(let b)): return a == b
         case (.double(let a), .double(let b)): return a == b
-        case (.int(let a), .double(let b)), (.double(let b), .int(let a)): return Int64(exactly: b) == a
+        case (.int(let a), .double(let b)), (.double(let b), .int(let a)): return Double(a) == b
         case (.string(let a), .string(let b)): return a == b
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)): return a == b
@@ -123,18 +127,13 @@ extension JSON: Hashable {
         }
     }
 
-    /// Hashes consistently with `==`: an integral `.double` hashes like the matching `.int`.
+    /// Hashes consistently with `==`: both number cases hash their `Double` value.
     public func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0 as UInt8)
         case .bool(let b): hasher.combine(1 as UInt8); hasher.combine(b)
-        case .int(let i): hasher.combine(2 as UInt8); hasher.combine(i)
-        case .double(let d):
-            if let i = Int64(exactly: d) {
-                hasher.combine(2 as UInt8); hasher.combine(i)
-            } else {
-                hasher.combine(3 as UInt8); hasher.combine(d)
-            }
+        case .int(let i): hasher.combine(2 as UInt8); hasher.combine(Double(i))
+        case .double(let d): hasher.combine(2 as UInt8); hasher.combine(d)
         case .string(let s): hasher.combine(4 as UInt8); hasher.combine(s)
         case .array(let a): hasher.combine(5 as UInt8); hasher.combine(a)
         case .object(let o): hasher.combine(6 as UInt8); hasher.combine(o)
