@@ -94,12 +94,23 @@ for module in $MODULES; do
     LINK+=("$BUILD/lib$module.a")
 done
 
-# Libraries that the C shims link (module.modulemap `link "x"` lines) are linked into the binary.
-for modulemap in "$ROOT"/Sources/*/module.modulemap; do
-    [[ -f "$modulemap" ]] || continue
+# C modules that the listed modules import (or that are listed) contribute their
+# module.modulemap `link "x"` lines, so e.g. CSQLite brings -lsqlite3 and CLinux brings nothing.
+C_MODULES=()
+for module in $MODULES; do
+    dir="$ROOT/Sources/$module"
+    if [[ -f "$dir/module.modulemap" ]]; then
+        C_MODULES+=("$module")
+    else
+        while read -r imported; do
+            [[ -f "$ROOT/Sources/$imported/module.modulemap" ]] && C_MODULES+=("$imported")
+        done < <(grep -rhoE '^[[:space:]]*(@[A-Za-z_]+[[:space:]]+)*((public|package|internal|private|fileprivate)[[:space:]]+)?import[[:space:]]+C[A-Za-z0-9_]+' "$dir" --include='*.swift' | awk '{print $NF}' | sort -u)
+    fi
+done
+for c_module in $(printf '%s\n' "${C_MODULES[@]+"${C_MODULES[@]}"}" | sort -u); do
     while read -r lib; do
         LINK+=("-l$lib")
-    done < <(sed -n 's|^ *link *"\([^"]*\)".*|\1|p' "$modulemap")
+    done < <(sed -n 's|^ *link *"\([^"]*\)".*|\1|p' "$ROOT/Sources/$c_module/module.modulemap")
 done
 
 echo "fuzz.sh: linking $TARGET" >&2
