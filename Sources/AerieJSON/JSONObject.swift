@@ -28,15 +28,34 @@ public struct JSONObject: Sendable {
         for (key, value) in pairs { self[key] = value }
     }
 
-    /// Builds an object from parallel key and value slices, last duplicate winning (as Go does).
-    init(keys: ArraySlice<String>, values: ArraySlice<JSON>) {
+    /// Builds an object from parallel key and value arrays, last duplicate winning (as Go does).
+    ///
+    /// Keys are bucketed by length and last byte into a 64-bit mask; only a key whose bucket is
+    /// already taken is searched for, so typical records are built without comparing keys at all.
+    init(keys: [String], values: [JSON]) {
         self.init()
         pairs.reserveCapacity(keys.count)
-        var v = values.startIndex
-        for key in keys {
-            setValue(values[v], forKey: key)
-            v += 1
+        var seen: UInt64 = 0
+        for (key, value) in zip(keys, values) {
+            let utf8 = key.utf8
+            let bucket = UInt64(1) << ((UInt64(utf8.count) &* 7 &+ UInt64(utf8.last ?? 0)) & 63)
+            if seen & bucket == 0 && index == nil {
+                seen |= bucket
+                pairs.append((key, value))
+                if pairs.count > Self.indexThreshold { buildIndex() }
+            } else {
+                seen |= bucket
+                setValue(value, forKey: key)
+            }
         }
+    }
+
+    /// Builds the key → position dictionary once the object outgrows linear search.
+    @usableFromInline
+    mutating func buildIndex() {
+        var built = [String: Int](minimumCapacity: pairs.count * 2)
+        for (i, pair) in pairs.enumerated() { built[pair.key] = i }
+        index = built
     }
 
     /// The position of `key` in `pairs`.
@@ -58,9 +77,7 @@ public struct JSONObject: Sendable {
         if index != nil {
             index?[key] = pairs.count - 1
         } else if pairs.count > Self.indexThreshold {
-            var built = [String: Int](minimumCapacity: pairs.count * 2)
-            for (i, pair) in pairs.enumerated() { built[pair.key] = i }
-            index = built
+            buildIndex()
         }
     }
 

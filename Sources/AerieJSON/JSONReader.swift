@@ -106,16 +106,46 @@ struct JSONReader {
                 }
                 pos += 1
                 frames.removeLast()
+                let members = Self.popValues(&values, from: frame.valueStart)
                 if frame.isObject {
-                    completed = .object(JSONObject(keys: keys[frame.keyStart...], values: values[frame.valueStart...]))
-                    keys.removeSubrange(frame.keyStart...)
+                    completed = .object(JSONObject(keys: Self.popKeys(&keys, from: frame.keyStart), values: members))
                 } else {
-                    completed = .array(Array(values[frame.valueStart...]))
+                    completed = .array(members)
                 }
-                values.removeSubrange(frame.valueStart...)
             }
             return completed
         }
+    }
+
+    /// Moves `stack[start...]` into a new array without retain/release traffic: the vacated
+    /// slots are refilled with the payload-free `.null` before the stack shrinks.
+    private static func popValues(_ stack: inout [JSON], from start: Int) -> [JSON] {
+        let n = stack.count - start
+        let moved = stack.withUnsafeMutableBufferPointer { source in
+            [JSON](unsafeUninitializedCapacity: n) { target, initialized in
+                guard let from = source.baseAddress, let to = target.baseAddress else { return }
+                to.moveInitialize(from: from + start, count: n)
+                (from + start).initialize(repeating: .null, count: n)
+                initialized = n
+            }
+        }
+        stack.removeLast(n)
+        return moved
+    }
+
+    /// Moves `stack[start...]` into a new array (see `popValues`); vacated slots become "".
+    private static func popKeys(_ stack: inout [String], from start: Int) -> [String] {
+        let n = stack.count - start
+        let moved = stack.withUnsafeMutableBufferPointer { source in
+            [String](unsafeUninitializedCapacity: n) { target, initialized in
+                guard let from = source.baseAddress, let to = target.baseAddress else { return }
+                to.moveInitialize(from: from + start, count: n)
+                (from + start).initialize(repeating: "", count: n)
+                initialized = n
+            }
+        }
+        stack.removeLast(n)
+        return moved
     }
 
     /// Parses `"key"`, whitespace, `:` and whitespace, leaving `pos` at the member's value.
@@ -244,11 +274,11 @@ struct JSONReader {
         while i < count {
             let c = bytes[i]
             if c == UInt8(ascii: "\"") {
-                scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<i]))
+                Self.append(bytes, runStart..<i, to: &scratch)
                 pos = i + 1
                 return String(decoding: scratch, as: UTF8.self)
             } else if c == UInt8(ascii: "\\") {
-                scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<i]))
+                Self.append(bytes, runStart..<i, to: &scratch)
                 guard i + 1 < count else { break }
                 switch bytes[i + 1] {
                 case UInt8(ascii: "\""): scratch.append(0x22); i += 2
@@ -293,6 +323,13 @@ struct JSONReader {
             }
         }
         throw JSONError(offset: open, reason: "unterminated string")
+    }
+
+    /// Appends a byte range with one copy (`append(contentsOf:)` on a raw buffer goes byte by byte).
+    @inline(__always)
+    static func append(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, to out: inout [UInt8]) {
+        guard !range.isEmpty, let base = bytes.baseAddress else { return }
+        out.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self) + range.lowerBound, count: range.count))
     }
 
     /// The four hex digits at `i` as a UTF-16 code unit.

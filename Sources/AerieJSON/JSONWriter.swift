@@ -160,7 +160,7 @@ public struct JSONWriter {
     /// Inserts trusted, already valid JSON text verbatim as one value.
     public mutating func rawJSON(_ json: UnsafeRawBufferPointer) {
         separate()
-        bytes.append(contentsOf: json)
+        JSONReader.append(json, 0..<json.count, to: &bytes)
         needsComma = true
     }
 
@@ -191,6 +191,27 @@ public struct JSONWriter {
         return table
     }()
 
+    /// Skips 8 bytes at a time while every byte is printable ASCII other than `"`, `\`, `<`, `>`
+    /// and `&`; returns the first index that needs the table (or one with fewer than 8 bytes left).
+    @inline(__always)
+    private static func skipPlain(_ s: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var i = start
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasByte(_ x: UInt64, _ c: UInt64) -> UInt64 {
+            let y = x ^ (ones &* c)
+            return (y &- ones) & ~y
+        }
+        while i + 8 <= s.count {
+            let x = s.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let special = hasByte(x, 0x22) | hasByte(x, 0x5C) | hasByte(x, 0x3C) | hasByte(x, 0x3E) | hasByte(x, 0x26)
+            let control = (x &- ones &* 0x20) & ~x
+            if (x | special | control) & high != 0 { break }
+            i += 8
+        }
+        return i
+    }
+
     private mutating func appendEscaped(_ string: String) {
         let done: Void? = string.utf8.withContiguousStorageIfAvailable { utf8 in
             appendEscaped(UnsafeRawBufferPointer(utf8), isValidUTF8: true)
@@ -210,6 +231,8 @@ public struct JSONWriter {
         var i = 0
         Self.escapes.withUnsafeBufferPointer { table in
             while i < n {
+                i = Self.skipPlain(s, from: i)
+                guard i < n else { break }
                 let c = s[i]
                 let e = table[Int(c)]
                 if e == 0 {
@@ -223,7 +246,7 @@ public struct JSONWriter {
                     } else {
                         length = UTF8Validation.sequenceLength(s, at: i)
                         if length == 0 {
-                            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: s[runStart..<i]))
+                            JSONReader.append(s, runStart..<i, to: &bytes)
                             bytes.append(contentsOf: [0x5C, 0x75, 0x66, 0x66, 0x66, 0x64])  // \ufffd
                             i += 1
                             runStart = i
@@ -232,7 +255,7 @@ public struct JSONWriter {
                     }
                     // U+2028 and U+2029 are valid in JSON but end lines in JavaScript (as Go escapes them).
                     if c == 0xE2 && length == 3 && s[i + 1] == 0x80 && s[i + 2] & 0xFE == 0xA8 {
-                        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: s[runStart..<i]))
+                        JSONReader.append(s, runStart..<i, to: &bytes)
                         bytes.append(contentsOf: [0x5C, 0x75, 0x32, 0x30, 0x32, s[i + 2] == 0xA8 ? 0x38 : 0x39])
                         i += 3
                         runStart = i
@@ -241,7 +264,7 @@ public struct JSONWriter {
                     i += length
                     continue
                 }
-                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: s[runStart..<i]))
+                JSONReader.append(s, runStart..<i, to: &bytes)
                 bytes.append(0x5C)
                 if e == UInt8(ascii: "u") {
                     let digits = hex.utf8Start
@@ -253,7 +276,7 @@ public struct JSONWriter {
                 runStart = i
             }
         }
-        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: s[runStart..<n]))
+        JSONReader.append(s, runStart..<n, to: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
 }
