@@ -22,6 +22,11 @@ public struct SchemaError: Error, Sendable, CustomStringConvertible {
     public var file: String
     public var issues: [SchemaIssue]
 
+    public init(file: String, issues: [SchemaIssue]) {
+        self.file = file
+        self.issues = issues
+    }
+
     /// One line per issue: `file:line:col: path: message`.
     public var description: String {
         issues.map { issue in
@@ -88,6 +93,8 @@ public enum SchemaLoader {
 
     private struct Builder {
         var issues: [SchemaIssue] = []
+        /// Where each declared field sits in the file, by collection id and field name.
+        var fieldPaths: [String: [String: String]] = [:]
 
         mutating func fail(_ path: String, _ message: String) { issues.append(SchemaIssue(path: path, message: message)) }
 
@@ -116,7 +123,7 @@ public enum SchemaLoader {
             for ci in collections.indices {
                 for fi in collections[ci].fields.indices {
                     guard var r = collections[ci].fields[fi] as? RelationField else { continue }
-                    let path = "collections[\(ci - 1)].fields[\(fi)]"
+                    let path = fieldPaths[collections[ci].id]?[r.name] ?? "collections[\(ci - 1)]"
                     if !r.collection.isEmpty {
                         guard let id = index[ASCII.lowercased(r.collection)] else {
                             fail(path + ".collection", "no collection named \"\(r.collection)\""); continue
@@ -179,6 +186,7 @@ public enum SchemaLoader {
                     let fpath = "\(path).fields[\(i)]"
                     guard case .object(let fo) = item else { fail(fpath, "must be an object"); continue }
                     guard let f = field(fo, path: fpath, collectionType: type) else { continue }
+                    fieldPaths[id, default: [:]][f.name] = fpath
                     if let previous = seen[ASCII.lowercased(f.name)] { fail(fpath + ".name", "duplicates the name of fields[\(previous)]"); continue }
                     seen[ASCII.lowercased(f.name)] = i
                     declared.append(f)
