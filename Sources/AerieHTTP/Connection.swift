@@ -1,0 +1,66 @@
+// Aerie — per-connection state, confined to the loop that accepted it
+// SPDX-License-Identifier: MIT
+
+/// One client connection. Confined to its event loop for life (never `Sendable`), so the parser,
+/// buffers and state need no locks.
+final class Connection {
+    enum State {
+        /// Reading (idle between requests, or a request in progress).
+        case reading
+        /// A request is with a worker; the socket is not read, so pipelined requests wait in
+        /// `buffer` and responses stay in order.
+        case handling
+        /// A response is partly written; waiting for EPOLLOUT.
+        case writing
+        /// Write side shut down after a closing response; reading and discarding until the peer
+        /// closes, so unread input does not turn our close into an RST that eats the response.
+        case draining
+        case closed
+    }
+
+    let fd: Int32
+    let id: UInt64
+    let remoteAddress: String
+    var state = State.reading
+    var parser: RequestParser
+
+    /// Unparsed input that arrived after a complete request or mid-line; compacted, never shrunk.
+    var buffer: [UInt8] = []
+    var bufferStart = 0
+    var bufferedCount: Int { buffer.count - bufferStart }
+
+    /// Edge-triggered readiness: set by EPOLLIN, cleared by EAGAIN or a short read.
+    var isReadable = true
+
+    // The request in progress.
+    var head: RequestHead?
+    var body: [UInt8] = []
+    var isInHeaderPhase = false
+    var headReceivedAt = ContinuousClock.now
+
+    // The response in progress.
+    var isHeadRequest = false
+    var isKeepAlive = true
+    var isHTTP10KeepAlive = false
+    var closeAfterWrite = false
+    var pendingHead: [UInt8] = []
+    var pendingHeadOffset = 0
+    var pendingBody: [UInt8] = []
+    var pendingBodyOffset = 0
+    var hasPendingOutput: Bool { pendingHeadOffset < pendingHead.count || pendingBodyOffset < pendingBody.count }
+    var drainedBytes = 0
+
+    /// The real deadline (monotonic ns, 0 = none) and the earliest heap entry for this connection.
+    var deadline: UInt64 = 0
+    var scheduledAt: UInt64 = 0
+
+    init(fd: Int32, id: UInt64, remoteAddress: String, limits: RequestParser.Limits) {
+        self.fd = fd
+        self.id = id
+        self.remoteAddress = remoteAddress
+        self.parser = RequestParser(limits: limits)
+    }
+
+    /// No request bytes are buffered or partly parsed.
+    var isIdle: Bool { state == .reading && head == nil && bufferedCount == 0 && parser.isAtRequestBoundary }
+}

@@ -1,5 +1,0 @@
-// Aerie — AerieHTTP module placeholder
-// SPDX-License-Identifier: MIT
-
-/// Namespace placeholder until the module has content.
-package enum AerieHTTPModule {}

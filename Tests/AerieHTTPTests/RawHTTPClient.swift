@@ -1,0 +1,1 @@
+../../Sources/AerieTesting/RawHTTPClient.swift
