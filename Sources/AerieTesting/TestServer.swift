@@ -44,8 +44,9 @@ public final class TestServer: @unchecked Sendable {  // used from one test at a
     public static let superuserPassword = "admin-password-123"
     private var cachedToken: String?
 
-    /// Starts a server with the given schema file text (and a superuser, unless `superuser` is false).
-    public init(schema: String, superuser: Bool = true, configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
+    /// Starts a server with the given schema file text. The superuser is created on first use
+    /// (`ensureSuperuser`, `superuserToken`), since hashing its password costs real time.
+    public init(schema: String, configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
         var template = Array("/tmp/aerie-test-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw CoreError.internal(detail: "mkdtemp failed")
@@ -53,9 +54,6 @@ public final class TestServer: @unchecked Sendable {  // used from one test at a
         directory = String(cString: made)
         let parsed = try SchemaLoader.load(Array(schema.utf8), file: "test-schema.json")
         app = try App.open(directory: directory, schema: parsed, readerCount: 4)
-        if superuser {
-            try app.createSuperuser(email: TestServer.superuserEmail, password: TestServer.superuserPassword)
-        }
         let responder = APIResponder(app: app)
         var config = HTTPServerConfiguration()
         config.port = 0
@@ -94,9 +92,19 @@ public final class TestServer: @unchecked Sendable {  // used from one test at a
         return TestResponse(status: r.status, headers: r.headers, body: r.body)
     }
 
+    private var hasSuperuser = false
+
+    /// Creates the test superuser if it does not exist yet.
+    public func ensureSuperuser() throws {
+        if hasSuperuser { return }
+        try app.createSuperuser(email: TestServer.superuserEmail, password: TestServer.superuserPassword)
+        hasSuperuser = true
+    }
+
     /// A superuser token (logged in once per server).
     public func superuserToken() throws -> String {
         if let cachedToken { return cachedToken }
+        try ensureSuperuser()
         let r = try request("POST", "/api/collections/_superusers/auth-with-password",
                             json: ["identity": .string(TestServer.superuserEmail), "password": .string(TestServer.superuserPassword)])
         guard r.status == 200, let token = r.json["token"]?.stringValue else {
