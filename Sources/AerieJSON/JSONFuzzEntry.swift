@@ -26,5 +26,34 @@ package enum JSONFuzzEntry {
         if case .failure(let error) = strict {
             precondition(error.offset >= 0 && error.offset <= bytes.count, "error offset out of range")
         }
+        checkPaths(bytes, strict)
+        checkStringWriter(bytes)
+    }
+
+    /// The first member or element of a parsed container must be locatable by path.
+    private static func checkPaths(_ bytes: UnsafeRawBufferPointer, _ strict: Result<JSON, JSONError>) {
+        guard case .success(let value) = strict else { return }
+        let path: [JSONPathComponent]
+        switch value {
+        case .object(let object) where !object.isEmpty: path = [.key(object.keys[0])]
+        case .array(let array) where !array.isEmpty: path = [.index(array.count - 1)]
+        default: return
+        }
+        let array = [UInt8](bytes)
+        guard let offset = JSONParser.offset(of: path, in: array) else { preconditionFailure("path to an existing value not found") }
+        precondition(offset > 0 && offset < array.count, "path offset out of range")
+    }
+
+    /// Any bytes written with `string(utf8:)` must read back as one string, equal to the lenient
+    /// UTF-8 decoding of the input whenever the input is well-formed.
+    private static func checkStringWriter(_ bytes: UnsafeRawBufferPointer) {
+        var writer = JSONWriter(capacity: bytes.count + 2)
+        writer.string(utf8: bytes)
+        guard case .success(.string(let decoded)) = Result(catching: { () throws(JSONError) in try JSONParser.parse(writer.bytes) }) else {
+            preconditionFailure("string(utf8:) produced invalid JSON")
+        }
+        if let valid = String(validating: bytes, as: UTF8.self) {
+            precondition(decoded == valid, "string(utf8:) changed well-formed text")
+        }
     }
 }

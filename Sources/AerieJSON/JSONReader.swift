@@ -236,6 +236,7 @@ struct JSONReader {
             } else if c < 0x80 {
                 i += 1
             } else {
+                // RFC 8259 §8.1: JSON exchanged between systems must be UTF-8; we refuse rather than repair.
                 let n = UTF8Validation.sequenceLength(bytes, at: i)
                 guard n > 0 else { throw JSONError(offset: i, reason: "invalid UTF-8") }
                 i += n
@@ -309,6 +310,7 @@ struct JSONReader {
                     }
                     Self.appendUTF8(scalar, to: &scratch)
                 default:
+                    // RFC 8259 §7 lists the only eight single-character escapes.
                     throw JSONError(offset: i, reason: "invalid escape")
                 }
                 runStart = i
@@ -385,6 +387,7 @@ struct JSONReader {
         var overflowed = false
         if bytes[i] == UInt8(ascii: "0") {
             i += 1
+            // RFC 8259 §6: "Leading zeros are not allowed."
             if i < count && Self.isDigit(bytes[i]) { throw JSONError(offset: start, reason: "leading zero in number") }
         } else {
             while i < count, Self.isDigit(bytes[i]) {

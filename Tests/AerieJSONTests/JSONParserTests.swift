@@ -407,3 +407,29 @@ func lenient_StillRejectsMalformedInput(_ text: String, _ offset: Int, _ reason:
     #expect(JSONParser.offset(of: [.key("k"), .index(1)], in: lenient, options: .lenient) == 16)
     #expect(JSONParser.offset(of: [.key("k"), .index(2)], in: lenient, options: .lenient) == nil)
 }
+
+// MARK: - Buffer bounds
+
+@Test func parse_NeverReadsPastTheBufferItIsGiven() throws {
+    // Each document sits at every alignment inside a larger buffer whose following bytes would
+    // complete it; the parser must treat the end of its slice as the end of input.
+    let cases: [(String, String)] = [
+        (#""abcdefghijklmnop"#, #"""#),
+        (#"["abc", 12"#, "]"),
+        ("123456789012", "3"),
+        (#"{"key": tru"#, "e}"),
+        (#""\u00"#, #"41""#),
+    ]
+    for (document, completion) in cases {
+        for alignment in 0..<9 {
+            let storage = Array(repeating: UInt8(ascii: " "), count: alignment) + Array(document.utf8) + Array(completion.utf8)
+            let sliceResult = storage.withUnsafeBytes { raw in
+                Result { () throws(JSONError) in
+                    try JSONParser.parse(UnsafeRawBufferPointer(rebasing: raw[alignment..<(alignment + document.utf8.count)]))
+                }
+            }
+            #expect(sliceResult == parseAllWays(document), "\(document) at \(alignment)")
+        }
+    }
+    #expect(try JSONParser.parse("123456789012") == 123_456_789_012)
+}

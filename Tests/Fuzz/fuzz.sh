@@ -11,7 +11,8 @@
 # C modules (directories under Sources/ holding a module.modulemap) are all put on the
 # include path, so Swift modules that import CLinux, CSQLite or COpenSSL compile.
 #
-# The corpus lives in Tests/Fuzz/out/corpus-<TARGET>, seeded from Tests/Fuzz/seeds/<TARGET>/.
+# The corpus lives in Tests/Fuzz/out/corpus-<TARGET>, seeded from Tests/Fuzz/seeds/<TARGET>/;
+# an optional libFuzzer dictionary Tests/Fuzz/<TARGET>.dict is passed with -dict.
 # Crash reproducers are written to Tests/Fuzz/out/ (crash-*, leak-*, timeout-*).
 # Exit status: 0 when the run ends without finding anything, non-zero otherwise.
 #
@@ -125,7 +126,11 @@ echo "fuzz.sh: running $TARGET for ${SECONDS_TO_RUN}s" >&2
 cd "$OUT"
 set +e
 # The Swift runtime's backtracer would race ASan's report; let libFuzzer and ASan report alone.
-SWIFT_BACKTRACE=enable=no "$OUT/$TARGET" "$CORPUS" -max_total_time="$SECONDS_TO_RUN" -print_final_stats=1 \
+DICT=()
+if [[ -f "$FUZZ_DIR/$TARGET.dict" ]]; then
+    DICT=(-dict="$FUZZ_DIR/$TARGET.dict")
+fi
+SWIFT_BACKTRACE=enable=no "$OUT/$TARGET" "$CORPUS" "${DICT[@]+"${DICT[@]}"}" -max_total_time="$SECONDS_TO_RUN" -print_final_stats=1 \
     -artifact_prefix="$OUT/$TARGET-" "$@"
 status=$?
 set -e
