@@ -1,6 +1,6 @@
 // Aerie — a real server on an ephemeral loopback port, for black-box tests
 // SPDX-License-Identifier: MIT
-public import AerieAPI
+import AerieAPI
 public import AerieCore
 public import AerieHTTP
 public import AerieJSON
