@@ -50,7 +50,7 @@ struct SuperuserCommand: Command {
             do {
                 try app.createSuperuser(email: email, password: password, upsert: upsert)
             } catch CoreError.badRequest(let message, let fields) {
-                let details = fields.keys.sorted().map { "  \($0): \(fields[$0]!.message)" }.joined(separator: "\n")
+                let details = fields.sorted { $0.key < $1.key }.map { "  \($0.key): \($0.value.message)" }.joined(separator: "\n")
                 throw CommandFailure(details.isEmpty ? message : "\(message)\n\(details)")
             }
             printOut("superuser \(email) \(upsert ? "saved" : "created")")

@@ -55,7 +55,7 @@ extension String {
         return 64
     }
     do {
-        var arguments = try Arguments(argv, flags: ["quiet", "upsert", "dev"])
+        var arguments = try Arguments(argv, flags: ["quiet"])
         if arguments.wantsHelp {
             printOut(help(for: command))
             return 0

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 import AerieBase
 import AerieCrypto
-public import AerieJSON
+import AerieJSON
 import AerieSQLite
 
 extension App {

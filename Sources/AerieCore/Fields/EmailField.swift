@@ -27,8 +27,8 @@ public struct EmailField: FieldType {
     public func validate(_ value: JSON, context: ValidationContext) -> FieldIssue? {
         guard case .string(let s) = value else { return .unsupportedValueType }
         if s.isEmpty { return base.required ? .required : nil }
-        guard EmailField.isValid(s) else { return FieldIssue("validation_is_email", "Must be a valid email address.") }
-        let domain = String(s[s.index(after: s.lastIndex(of: "@")!)...])
+        guard EmailField.isValid(s), let at = s.lastIndex(of: "@") else { return FieldIssue("validation_is_email", "Must be a valid email address.") }
+        let domain = String(s[s.index(after: at)...])
         if (!onlyDomains.isEmpty && !onlyDomains.contains(domain)) || exceptDomains.contains(domain) {
             return FieldIssue("validation_email_domain_not_allowed", "Email domain is not allowed.")
         }

@@ -1,5 +1,6 @@
 // Aerie — the field abstraction: one conforming type per field kind
 // SPDX-License-Identifier: MIT
+import AerieBase
 public import AerieJSON
 public import AerieSQLite
 
@@ -109,7 +110,7 @@ enum Cast {
         switch v {
         case .string(let s): return s
         case .int(let i): return String(i)
-        case .double(let d): return GoFloat.format(d)
+        case .double(let d): return GoFloat.formatFixed(d)
         case .bool(let b): return b ? "true" : "false"
         default: return ""
         }
@@ -171,12 +172,46 @@ enum GoFloat {
         return String(decoding: w.bytes, as: UTF8.self)
     }
 
-    /// `strconv.ParseFloat(s, 64)`: decimal or exponent syntax, surrounding spaces not allowed.
+    /// `strconv.FormatFloat(f, 'f', -1, 64)`: the shortest round-trip digits, never an exponent
+    /// (what `cast.ToString` gives PocketBase's text fields: 1e21 → "1000000000000000000000").
+    static func formatFixed(_ d: Double) -> String {
+        guard d.isFinite else { return d.isNaN ? "NaN" : (d < 0 ? "-Inf" : "+Inf") }
+        let shortest = "\(d)"   // Swift prints the shortest round-trip digits, sometimes with an exponent
+        guard let e = shortest.firstIndex(where: { $0 == "e" || $0 == "E" }) else {
+            return shortest.hasSuffix(".0") ? String(shortest.dropLast(2)) : shortest
+        }
+        var mantissa = String(shortest[..<e])
+        let exponent = Int(shortest[shortest.index(after: e)...]) ?? 0
+        let negative = mantissa.hasPrefix("-")
+        if negative { mantissa.removeFirst() }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        var digits = String(parts[0]) + (parts.count > 1 ? String(parts[1]) : "")
+        let point = parts[0].count + exponent
+        while digits.count > 1 && digits.hasSuffix("0") && digits.count > point { digits.removeLast() }
+        var out: String
+        if point <= 0 {
+            out = "0." + String(repeating: "0", count: -point) + digits
+        } else if point >= digits.count {
+            out = digits + String(repeating: "0", count: point - digits.count)
+        } else {
+            out = String(digits.prefix(point)) + "." + String(digits.dropFirst(point))
+        }
+        while out.contains(".") && (out.hasSuffix("0") || out.hasSuffix(".")) { out.removeLast() }
+        return (negative ? "-" : "") + out
+    }
+
+    /// `strconv.ParseFloat(s, 64)`: decimal or exponent syntax, surrounding spaces not allowed;
+    /// out-of-range values are an error (nil), as in Go.
     static func parse(_ s: String) -> Double? {
         guard !s.isEmpty, let first = s.utf8.first, first != UInt8(ascii: " "),
               s.utf8.last != UInt8(ascii: " ") else { return nil }
-        if s.lowercased().hasPrefix("0x") || s.lowercased().hasPrefix("-0x") || s.lowercased().hasPrefix("+0x") { return nil }
-        return Double(s)
+        let lower = ASCII.lowercased(s)
+        if lower.hasPrefix("0x") || lower.hasPrefix("-0x") || lower.hasPrefix("+0x") { return nil }
+        if lower == "nan" { return .nan }
+        if lower == "inf" || lower == "+inf" || lower == "infinity" || lower == "+infinity" { return .infinity }
+        if lower == "-inf" || lower == "-infinity" { return -.infinity }
+        guard let d = Double(s), d.isFinite else { return nil }
+        return d
     }
 }
 
@@ -185,10 +220,20 @@ struct FieldOptions {
     let object: JSONObject
     let path: String
     var issues: [SchemaIssue] = []
+    /// Keys some reader asked for; anything else in the object is reported as unknown.
+    private(set) var read: Set<String> = ["id", "name", "type", "system"]
 
     init(_ object: JSONObject, path: String) { self.object = object; self.path = path }
 
+    /// Reports keys no reader consumed (typos such as `maxselect`).
+    mutating func rejectUnknownKeys(typeName: String) {
+        for key in object.keys where !read.contains(key) {
+            issues.append(SchemaIssue(path: path + "." + key, message: "unknown option for a \(typeName) field"))
+        }
+    }
+
     mutating func int(_ key: String, default value: Int = 0, min: Int? = nil) -> Int {
+        read.insert(key)
         guard let v = object[key], !v.isNull else { return value }
         guard let i = v.intValue else { issues.append(SchemaIssue(path: path + "." + key, message: "must be an integer")); return value }
         if let min, i < min { issues.append(SchemaIssue(path: path + "." + key, message: "must be >= \(min)")); return value }
@@ -196,24 +241,28 @@ struct FieldOptions {
     }
 
     mutating func optionalDouble(_ key: String) -> Double? {
+        read.insert(key)
         guard let v = object[key], !v.isNull else { return nil }
         guard let d = v.doubleValue else { issues.append(SchemaIssue(path: path + "." + key, message: "must be a number or null")); return nil }
         return d
     }
 
     mutating func bool(_ key: String, default value: Bool = false) -> Bool {
+        read.insert(key)
         guard let v = object[key], !v.isNull else { return value }
         guard let b = v.boolValue else { issues.append(SchemaIssue(path: path + "." + key, message: "must be true or false")); return value }
         return b
     }
 
     mutating func string(_ key: String, default value: String = "") -> String {
+        read.insert(key)
         guard let v = object[key], !v.isNull else { return value }
         guard let s = v.stringValue else { issues.append(SchemaIssue(path: path + "." + key, message: "must be a string")); return value }
         return s
     }
 
     mutating func strings(_ key: String) -> [String] {
+        read.insert(key)
         guard let v = object[key], !v.isNull else { return [] }
         guard let items = v.arrayValue else { issues.append(SchemaIssue(path: path + "." + key, message: "must be an array of strings")); return [] }
         var out: [String] = []

@@ -1,7 +1,7 @@
 // Aerie — file field (names only; uploads are handled by the files layer)
 // SPDX-License-Identifier: MIT
 public import AerieJSON
-public import AerieSQLite
+import AerieSQLite
 
 /// Names of files stored with the record (`file`). Through JSON a client may only keep or
 /// drop names the record already has; new files arrive as multipart uploads.

@@ -1,7 +1,7 @@
 // Aerie — shared behaviour of the list-valued fields (select, relation, file)
 // SPDX-License-Identifier: MIT
-public import AerieJSON
-public import AerieSQLite
+import AerieJSON
+import AerieSQLite
 
 /// Fields whose value is a string when `maxSelect <= 1` and a string array otherwise.
 protocol MultiValueField: FieldType {

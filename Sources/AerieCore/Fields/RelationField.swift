@@ -1,7 +1,7 @@
 // Aerie — relation field
 // SPDX-License-Identifier: MIT
 public import AerieJSON
-public import AerieSQLite
+import AerieSQLite
 
 /// Ids of records in another collection (`relation`). Every id must exist there; the
 /// target's API rules are not consulted (spec §8).

@@ -1,7 +1,7 @@
 // Aerie — select field
 // SPDX-License-Identifier: MIT
 public import AerieJSON
-public import AerieSQLite
+import AerieSQLite
 
 /// One or more values from a fixed list (`select`).
 public struct SelectField: MultiValueField {

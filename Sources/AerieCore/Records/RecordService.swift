@@ -3,7 +3,7 @@
 import AerieBase
 import AerieCrypto
 public import AerieJSON
-public import AerieSQLite
+import AerieSQLite
 
 /// The records API of every collection, independent of HTTP: each call takes the caller,
 /// checks the collection's rule, runs SQL through the pool and returns response JSON bytes.
@@ -135,6 +135,10 @@ public final class RecordService: Sendable {
             let now = JSON.string(Timestamp.now().formatted)
             for f in c.schema.fields {
                 if let a = f as? AutodateField, a.onCreate || a.onUpdate { values[f.name] = now }
+                // An empty text field with an autogenerate pattern is filled on create (PocketBase's behaviour).
+                if let t = f as? TextField, f.name != "id", f.name != "tokenKey", (values[f.name]?.stringValue ?? "").isEmpty, let generated = t.generate() {
+                    values[f.name] = .string(generated)
+                }
             }
             if c.schema.isAuth {
                 try prepareAuthCreate(c.schema, submitted: submitted, values: &values, issues: &issues, requester: requester)

@@ -1,7 +1,7 @@
 // Aerie — reads and validates a schema file
 // SPDX-License-Identifier: MIT
 import AerieBase
-public import AerieJSON
+import AerieJSON
 
 /// One problem in a schema file, located by a path such as `collections[1].fields[3].maxSelect`.
 public struct SchemaIssue: Sendable, Hashable, CustomStringConvertible {
@@ -95,6 +95,8 @@ public enum SchemaLoader {
         var issues: [SchemaIssue] = []
         /// Where each declared field sits in the file, by collection id and field name.
         var fieldPaths: [String: [String: String]] = [:]
+        /// Where each collection sits in the file, by id.
+        var collectionPaths: [String: String] = [:]
 
         mutating func fail(_ path: String, _ message: String) { issues.append(SchemaIssue(path: path, message: message)) }
 
@@ -115,7 +117,19 @@ public enum SchemaLoader {
                 }
                 if collections.contains(where: { $0.id == c.id }) { fail(path + ".id", "duplicates another collection's id"); continue }
                 namesSeen[lower] = i
+                collectionPaths[c.id] = path
                 collections.append(c)
+            }
+            // SQLite index names share one namespace across all tables.
+            var indexOwners: [String: String] = [:]
+            for c in collections {
+                for (i, index) in c.indexes.enumerated() {
+                    let key = ASCII.lowercased(index.name)
+                    if let owner = indexOwners[key], owner != c.name {
+                        fail("\(collectionPaths[c.id] ?? "collections").indexes[\(i)]", "index name \"\(index.name)\" is already used by collection \(owner); index names must be unique in the database")
+                    }
+                    indexOwners[key] = c.name
+                }
             }
             // Resolve relation targets now that every collection is known.
             let index = Dictionary(collections.map { (ASCII.lowercased($0.name), $0.id) }, uniquingKeysWith: { a, _ in a })
@@ -123,7 +137,7 @@ public enum SchemaLoader {
             for ci in collections.indices {
                 for fi in collections[ci].fields.indices {
                     guard var r = collections[ci].fields[fi] as? RelationField else { continue }
-                    let path = fieldPaths[collections[ci].id]?[r.name] ?? "collections[\(ci - 1)]"
+                    let path = fieldPaths[collections[ci].id]?[r.name] ?? collectionPaths[collections[ci].id] ?? "collections"
                     if !r.collection.isEmpty {
                         guard let id = index[ASCII.lowercased(r.collection)] else {
                             fail(path + ".collection", "no collection named \"\(r.collection)\""); continue
@@ -339,10 +353,14 @@ public enum SchemaLoader {
             case RelationField.typeName: made = RelationField(base: base, options: &options)
             case PasswordField.typeName: made = PasswordField(base: base, options: &options)
             case GeoPointField.typeName: made = GeoPointField(base: base, options: &options)
+            case PasswordField.typeName where collectionType != .auth || name != "password":
+                fail(path + ".type", "password fields exist only as the system `password` field of auth collections")
+                made = nil
             default:
                 fail(path + ".type", "unknown field type \"\(type)\" (text, editor, number, bool, email, url, date, autodate, select, json, file, relation, password, geoPoint)")
                 made = nil
             }
+            if let made { options.rejectUnknownKeys(typeName: made.typeName) }
             issues += options.issues
             return options.issues.isEmpty ? made : nil
         }

@@ -1,7 +1,7 @@
 // Aerie — plans and applies the changes between a schema file and a database
 // SPDX-License-Identifier: MIT
 import AerieBase
-public import AerieJSON
+import AerieJSON
 public import AerieSQLite
 
 /// One change to bring a database in line with a schema file.
@@ -82,7 +82,7 @@ public enum Migrator {
         let ddl = TableSQL(dialect: dialect)
         var steps: [MigrationStep] = []
         var matched = Set<String>()
-        let dataLossAdvice = "keep it in the schema file for now, or run `aerie schema apply --allow-data-loss` after a backup"
+        let dataLossAdvice = "put it back in the schema file; Aerie never drops data on start (a backup-then-apply command for deliberate data-losing changes is planned)"
         for c in schema.collections {
             let old = stored.first { $0.id == c.id } ?? stored.first { ASCII.lowercased($0.name) == ASCII.lowercased(c.name) && !matched.contains($0.id) }
             guard let old else {
