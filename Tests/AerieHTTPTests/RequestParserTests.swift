@@ -1,6 +1,6 @@
 // Aerie — RequestParser tests: every case whole, byte by byte and in random splits
 // SPDX-License-Identifier: MIT
-@testable import AerieHTTP
+import AerieHTTP
 import Foundation
 import Testing
 

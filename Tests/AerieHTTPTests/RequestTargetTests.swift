@@ -1,6 +1,6 @@
 // Aerie — request-target splitting and decoding tests
 // SPDX-License-Identifier: MIT
-@testable import AerieHTTP
+import AerieHTTP
 import Testing
 
 @Suite struct RequestTargetTests {
