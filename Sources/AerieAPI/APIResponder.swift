@@ -61,14 +61,20 @@ public final class APIResponder: HTTPResponder {
             }
             response.headers.add("Vary", "Access-Control-Request-Method")
             response.headers.add("Vary", "Access-Control-Request-Headers")
-        } else if let (handler, parameters) = router.match(request.method, request.path) {
-            do {
-                response = try handler(self, RouteContext(request: request, parameters: parameters))
-            } catch {
-                response = APIError(mapping: error).response
-            }
         } else {
-            response = APIError(status: .notFound).response
+            switch router.match(request.method, request.path) {
+            case .found(let handler, let parameters):
+                do {
+                    response = try handler(self, RouteContext(request: request, parameters: parameters))
+                } catch {
+                    response = APIError(mapping: error).response
+                }
+            case .wrongMethod:
+                response = APIError(status: .notFound).response
+            case .notFound:
+                // PocketBase's catch-all static file route answers unknown paths this way.
+                response = APIError(status: .notFound, message: "File not found.").response
+            }
         }
         addDefaultHeaders(&response, request: request)
         return response

@@ -15,14 +15,15 @@ public enum RequestBody {
         let mediaType = contentType.split(separator: ";").first.map { String($0).trimmingCharacters() } ?? ""
         switch mediaType {
         case "application/json":
-            guard case .object(let o)? = try? JSONParser.parse(request.body) else {
-                throw APIError(status: .badRequest)
+            switch try? JSONParser.parse(request.body) {
+            case .object(let o)?: return o
+            case .null?: return JSONObject()   // `null` decodes to no fields, as in Go
+            default: throw APIError(status: .badRequest)
             }
-            return o
         case "application/x-www-form-urlencoded":
             return formObject(String(decoding: request.body, as: UTF8.self))
         case "multipart/form-data":
-            throw APIError(status: .badRequest, message: "multipart/form-data bodies are not supported yet; send application/json.")
+            throw APIError(status: .badRequest, message: "Multipart/form-data bodies are not supported yet; send application/json.")
         default:
             throw APIError(status: .badRequest, message: "Unsupported Content-Type.")
         }

@@ -35,12 +35,22 @@ public struct Router: Sendable {
         routes.append(Route(method: method, segments: pattern.split(separator: "/").map(String.init), handler: handler))
     }
 
-    /// The handler and parameters for a request, treating HEAD as GET.
-    public func match(_ method: HTTPMethod, _ path: String) -> (RouteHandler, PathParameters)? {
+    /// The outcome of routing one request.
+    public enum Match {
+        case found(RouteHandler, PathParameters)
+        /// Some route has this path, but not for this method.
+        case wrongMethod
+        /// No route has this path.
+        case notFound
+    }
+
+    /// The handler and parameters for a request, treating HEAD as GET. Paths match exactly:
+    /// a trailing slash is a different path, as in PocketBase.
+    public func match(_ method: HTTPMethod, _ path: String) -> Match {
         let lookup = method == .head ? .get : method
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        let segments = parts.last == "" ? Array(parts.dropLast()) : Array(parts)
-        for route in routes where route.method == lookup && route.segments.count == segments.count {
+        let segments = Array(path.split(separator: "/", omittingEmptySubsequences: false).dropFirst())
+        var pathExists = false
+        for route in routes where route.segments.count == segments.count {
             var params = PathParameters()
             var ok = true
             for (pattern, actual) in zip(route.segments, segments) {
@@ -51,8 +61,10 @@ public struct Router: Sendable {
                     ok = false; break
                 }
             }
-            if ok { return (route.handler, params) }
+            guard ok else { continue }
+            if route.method == lookup { return .found(route.handler, params) }
+            pathExists = true
         }
-        return nil
+        return pathExists ? .wrongMethod : .notFound
     }
 }

@@ -59,6 +59,22 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         self.milliseconds = secs * 1000 + Int64(millisecond)
     }
 
+    /// `Mon, 06 May 2024 07:08:09 GMT` (RFC 1123, what HTTP dates look like).
+    static func parseRFC1123(_ b: [UInt8]) -> Timestamp? {
+        guard b.count == 29, b[3] == UInt8(ascii: ","), b[4] == 32, Array(b[25...]) == Array(" GMT".utf8) else { return nil }
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let monthText = String(decoding: b[8..<11], as: UTF8.self)
+        guard let month = months.firstIndex(of: monthText) else { return nil }
+        func num(_ r: Range<Int>) -> Int? {
+            var v = 0
+            for c in b[r] { guard c >= 48 && c <= 57 else { return nil }; v = v * 10 + Int(c - 48) }
+            return v
+        }
+        guard let day = num(5..<7), let year = num(12..<16), b[7] == 32, b[11] == 32, b[16] == 32,
+              let h = num(17..<19), b[19] == 58, let m = num(20..<22), b[22] == 58, let s = num(23..<25) else { return nil }
+        return Timestamp(year: year, month: month + 1, day: day, hour: h, minute: m, second: s)
+    }
+
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
@@ -85,11 +101,36 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Go's `time.Time.String()` layout in UTC: `2000-01-01 00:00:00 +0000 UTC`, with a trimmed
+    /// fraction when there are milliseconds (`… 00:00:00.5 +0000 UTC`). PocketBase puts it in messages.
+    public var goString: String {
+        let base = formatted   // YYYY-MM-DD HH:MM:SS.mmmZ
+        var head = String(base.prefix(19))
+        var ms = String(base.dropFirst(20).prefix(3))
+        while ms.hasSuffix("0") { ms.removeLast() }
+        if !ms.isEmpty { head += "." + ms }
+        return head + " +0000 UTC"
+    }
+
+    /// RFC 3339 with a trimmed fraction, as Go's `time.RFC3339Nano`: `2000-01-01T00:00:00Z`.
+    public var rfc3339: String {
+        let base = formatted
+        var out = String(base.prefix(10)) + "T" + String(base.dropFirst(11).prefix(8))
+        var ms = String(base.dropFirst(20).prefix(3))
+        while ms.hasSuffix("0") { ms.removeLast() }
+        if !ms.isEmpty { out += "." + ms }
+        return out + "Z"
+    }
+
     /// Parses PocketBase's layout first, then a lenient RFC 3339 / ISO 8601 subset:
     /// `YYYY-MM-DD`, `YYYY-MM-DD[ T]HH:MM[:SS[.fff…]]` with an optional `Z` or `±HH[:]MM` offset.
     /// Sub-millisecond digits are dropped; offsets are converted to UTC. `nil` when unparseable.
     public static func parse(_ text: some StringProtocol) -> Timestamp? {
-        let b = Array(text.utf8)
+        if let t = parseRFC1123(Array(text.utf8)) { return t }
+        var b = Array(text.utf8)
+        // Go's time.Time.String() form, which PocketBase's lenient parser accepts.
+        let goSuffix = Array(" +0000 UTC".utf8)
+        if b.count > goSuffix.count && Array(b.suffix(goSuffix.count)) == goSuffix { b.removeLast(goSuffix.count); b += Array("Z".utf8) }
         var i = 0
         func number(_ width: Int) -> Int? {
             guard i + width <= b.count else { return nil }
@@ -106,12 +147,13 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         while i < b.count && b[i] == 32 { i += 1 }
         guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2) else { return nil }
         var hour = 0, minute = 0, second = 0, ms = 0, offsetMinutes = 0
-        if i < b.count && (b[i] == 32 || b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t")) {
+        if i < b.count && (b[i] == 32 || b[i] == UInt8(ascii: "T")) {
             i += 1
             guard let h = number(2), expect(58), let m = number(2) else { return nil }
             hour = h; minute = m
-            if expect(58) {
-                guard let s = number(2) else { return nil }
+            // Seconds are required, as in Go's layouts (`07:08` alone does not parse).
+            do {
+                guard expect(58), let s = number(2) else { return nil }
                 second = s
                 if expect(46) {
                     var digits = 0
@@ -124,7 +166,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
                 }
             }
             if i < b.count {
-                if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
+                if b[i] == UInt8(ascii: "Z") {
                     i += 1
                 } else if b[i] == 43 || b[i] == 45 {
                     let sign = b[i] == 45 ? -1 : 1
@@ -136,7 +178,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
                     offsetMinutes = sign * (oh * 60 + om)
                 }
             }
-        } else if i < b.count && (b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z")) {
+        } else if i < b.count && b[i] == UInt8(ascii: "Z") {
             i += 1
         }
         while i < b.count && b[i] == 32 { i += 1 }

@@ -39,13 +39,23 @@ import Testing
         #expect(try s.request("OPTIONS", "/anything").status == 204)
     }
 
-    @Test func unknownRoutesAndWrongMethods_Are404() throws {
+    @Test(arguments: [
+        ("GET", "/", "File not found."), ("GET", "/api/nope", "File not found."), ("GET", "/api/collections/posts/records/", "File not found."),
+        ("PUT", "/api/collections/posts/records/abc", "The requested resource wasn't found."),
+        ("POST", "/api/health", "The requested resource wasn't found."),
+    ])
+    func unknownRoutesAndWrongMethods_Are404(_ method: String, _ path: String, _ message: String) throws {
         let s = try blogServer(); defer { s.stop() }
-        for (method, path) in [("GET", "/"), ("GET", "/api/nope"), ("PUT", "/api/collections/posts/records/abc"), ("POST", "/api/health")] {
-            let r = try s.request(method, path)
-            #expect(r.status == 404, "\(method) \(path)")
-            #expect(r.json["message"] == "The requested resource wasn't found.")
-        }
+        let r = try s.request(method, path)
+        #expect(r.status == 404)
+        #expect(r.json["message"] == .string(message))
+    }
+
+    @Test func nullJSONBody_IsAnEmptyObject() throws {
+        let s = try blogServer(); defer { s.stop() }
+        let r = try s.request("POST", "/api/collections/posts/records", body: "null", contentType: "application/json")
+        #expect(r.status == 400)
+        #expect(r.code("title") == "validation_required")
     }
 
     @Test func head_HasNoBody() throws {

@@ -31,6 +31,15 @@ func base64RoundTrip_RFC4648Vectors(_ plain: String, _ encoded: String) {
     #expect(CRC32.checksum("id") == 3_208_210_256)
 }
 
+@Test func timestamp_GoLayoutsForMessages() {
+    let t = Timestamp(year: 2000, month: 1, day: 1)!
+    #expect(t.goString == "2000-01-01 00:00:00 +0000 UTC")
+    #expect(t.rfc3339 == "2000-01-01T00:00:00Z")
+    let f = Timestamp(year: 2030, month: 12, day: 31, hour: 23, minute: 59, second: 59, millisecond: 500)!
+    #expect(f.goString == "2030-12-31 23:59:59.5 +0000 UTC")
+    #expect(f.rfc3339 == "2030-12-31T23:59:59.5Z")
+}
+
 @Test func timestamp_FormatsPocketBaseLayout() {
     #expect(Timestamp(milliseconds: 0).formatted == "1970-01-01 00:00:00.000Z")
     let t = Timestamp(year: 2026, month: 11, day: 22, hour: 10, minute: 12, second: 23, millisecond: 956)!
@@ -42,7 +51,8 @@ func base64RoundTrip_RFC4648Vectors(_ plain: String, _ encoded: String) {
     ("2026-11-22 10:12:23.956Z", "2026-11-22 10:12:23.956Z"),
     ("2024-05-06T07:08:09.123456+02:00", "2024-05-06 05:08:09.123Z"),
     ("2024-05-06", "2024-05-06 00:00:00.000Z"),
-    ("2024-05-06 07:08", "2024-05-06 07:08:00.000Z"),
+    ("2024-05-06 07:08:09 +0000 UTC", "2024-05-06 07:08:09.000Z"),
+    ("Mon, 06 May 2024 07:08:09 GMT", "2024-05-06 07:08:09.000Z"),
     ("2024-05-06T07:08:09Z", "2024-05-06 07:08:09.000Z"),
     ("2024-05-06T07:08:09.5-01:30", "2024-05-06 08:38:09.500Z"),
     ("2024-02-29 00:00:00", "2024-02-29 00:00:00.000Z"),
@@ -51,7 +61,7 @@ func timestamp_ParsesLenientInput(_ input: String, _ expected: String) {
     #expect(Timestamp.parse(input)?.formatted == expected)
 }
 
-@Test(arguments: ["", "abc", "2024-13-01", "2023-02-29", "2024-05-06X", "2024-5-6", "12345"])
+@Test(arguments: ["", "abc", "2024-13-01", "2023-02-29", "2024-05-06X", "2024-5-6", "12345", "2024-05-06 07:08", "2024-05-06t07:08:09z"])
 func timestamp_RejectsGarbage(_ input: String) {
     #expect(Timestamp.parse(input) == nil)
 }

@@ -25,6 +25,9 @@ extension APIResponder {
     /// `POST /api/collections/{c}/records` → 200 with the record.
     func createRecord(_ ctx: RouteContext) throws -> HTTPResponse {
         let who = requester(ctx)
+        guard app.schema.collection(ctx.parameters["collection"]) != nil else {
+            throw APIError(status: .notFound, message: "Missing or invalid collection context.")
+        }
         let body = try RequestBody.object(ctx.request)
         return json(.ok, try app.records.create(collection: ctx.parameters["collection"], body: body, requester: who))
     }

@@ -37,11 +37,12 @@ public struct DateField: FieldType {
     public func validate(_ value: JSON, context: ValidationContext) -> FieldIssue? {
         guard case .string(let s) = value else { return .unsupportedValueType }
         if s.isEmpty { return base.required ? .required : nil }
-        if !min.isEmpty && s < min {
-            return FieldIssue("validation_min_greater_equal_than_required", "Must be no less than \(min).", params: ["threshold": .string(min)])
+        // Messages and params use Go's time formats, exactly as PocketBase prints them.
+        if !min.isEmpty && s < min, let t = Timestamp.parse(min) {
+            return FieldIssue("validation_min_greater_equal_than_required", "Must be no less than \(t.goString).", params: ["threshold": .string(t.rfc3339)])
         }
-        if !max.isEmpty && s > max {
-            return FieldIssue("validation_max_less_equal_than_required", "Must be no greater than \(max).", params: ["threshold": .string(max)])
+        if !max.isEmpty && s > max, let t = Timestamp.parse(max) {
+            return FieldIssue("validation_max_less_equal_than_required", "Must be no greater than \(t.goString).", params: ["threshold": .string(t.rfc3339)])
         }
         return nil
     }

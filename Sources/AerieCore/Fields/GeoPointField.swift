@@ -19,8 +19,15 @@ public struct GeoPointField: FieldType {
         var source = input
         if case .string(let s) = input, let parsed = try? JSONParser.parse(s) { source = parsed }
         guard case .object(let o) = source else { return zeroValue }
-        let lon = NumberField(base: base).normalize(o["lon"] ?? .int(0))
-        let lat = NumberField(base: base).normalize(o["lat"] ?? .int(0))
+        // Only JSON numbers count; strings such as "5" become 0 (PocketBase unmarshals into float64).
+        func coordinate(_ v: JSON?) -> JSON {
+            switch v {
+            case .int(let i)?: return .int(i)
+            case .double(let d)?: return NumberField(base: base).canonical(d)
+            default: return .int(0)
+            }
+        }
+        let lon = coordinate(o["lon"]), lat = coordinate(o["lat"])
         return .object(["lon": lon, "lat": lat])
     }
 

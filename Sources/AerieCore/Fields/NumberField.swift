@@ -39,10 +39,10 @@ public struct NumberField: FieldType {
         if d == 0 { return base.required ? .required : nil }
         if onlyInt && d != d.rounded() { return FieldIssue("validation_only_int_constraint", "Decimal numbers are not allowed.") }
         if let min, d < min {
-            return FieldIssue("validation_min_number_constraint", "Must be larger than \(GoFloat.format(min)).", params: ["min": canonical(min)])
+            return FieldIssue("validation_min_number_constraint", "Must be greater or equal than \(GoFloat.formatFixed(min)).", params: ["min": canonical(min)])
         }
         if let max, d > max {
-            return FieldIssue("validation_max_number_constraint", "Must be less than \(GoFloat.format(max)).", params: ["max": canonical(max)])
+            return FieldIssue("validation_max_number_constraint", "Must be less or equal than \(GoFloat.formatFixed(max)).", params: ["max": canonical(max)])
         }
         return nil
     }

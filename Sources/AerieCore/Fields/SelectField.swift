@@ -25,10 +25,12 @@ public struct SelectField: MultiValueField {
     public func validate(_ value: JSON, context: ValidationContext) -> FieldIssue? {
         let items = list(value)
         if items.isEmpty { return base.required ? .required : nil }
+        // PocketBase checks the count before the values.
+        if let issue = tooMany(items.count) { return issue }
         for v in items where !values.contains(v) {
             return FieldIssue("validation_invalid_value", "Invalid value \(v).", params: ["value": .string(v)])
         }
-        return tooMany(items.count)
+        return nil
     }
 
     public func optionsJSON() -> [(String, JSON)] {

@@ -59,7 +59,7 @@ public struct TextField: FieldType {
             return FieldIssue("validation_min_text_constraint", "Must be at least \(min) character(s).", params: ["min": .int(Int64(min))])
         }
         if max > 0 && length > max {
-            return FieldIssue("validation_max_text_constraint", "Must be less than \(max) character(s).", params: ["max": .int(Int64(max))])
+            return FieldIssue("validation_max_text_constraint", "Must be no more than \(max) character(s).", params: ["max": .int(Int64(max))])
         }
         return nil
     }

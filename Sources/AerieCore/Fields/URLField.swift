@@ -27,11 +27,23 @@ public struct URLField: FieldType {
     public func validate(_ value: JSON, context: ValidationContext) -> FieldIssue? {
         guard case .string(let s) = value else { return .unsupportedValueType }
         if s.isEmpty { return base.required ? .required : nil }
-        guard let host = URLField.host(of: s) else { return FieldIssue("validation_invalid_url", "Must be a valid url.") }
+        guard URLField.host(of: s) != nil else { return FieldIssue("validation_invalid_url", "Must be a valid url.") }
+        // Domain lists compare Go's `url.URL.Host`, which keeps the port (`bad.com:8080` ≠ `bad.com`).
+        let host = URLField.authorityHost(of: s)
         if (!onlyDomains.isEmpty && !onlyDomains.contains(host)) || exceptDomains.contains(host) {
             return FieldIssue("validation_url_domain_not_allowed", "Url domain is not allowed.")
         }
         return nil
+    }
+
+    /// The host and port as Go's `url.Parse` reports them in `Host` ("" without a `scheme://`).
+    static func authorityHost(of s: String) -> String {
+        let b = Array(s.utf8)
+        guard let r = b.firstRange(of: Array("://".utf8)) else { return "" }
+        var rest = b[r.upperBound...]
+        if let end = rest.firstIndex(where: { $0 == 47 || $0 == 63 || $0 == 35 }) { rest = rest[..<end] }
+        if let at = rest.lastIndex(of: UInt8(ascii: "@")) { rest = rest[(at + 1)...] }
+        return String(decoding: rest, as: UTF8.self)
     }
 
     /// The host of a valid URL, or nil when `s` is not one.
