@@ -39,14 +39,20 @@ public final class App: Sendable {
     /// The database file inside a data directory.
     public static func databasePath(in directory: String) -> String { directory + "/data.db" }
 
+    /// Opens the data directory for maintenance commands that only need the system collections
+    /// (`aerie superuser …`): the app's own collections are neither changed nor checked.
+    public static func openSystem(directory: String) throws -> App {
+        try open(directory: directory, schema: Schema(collections: [SystemCollections.superusers()]), readerCount: 1, partial: true)
+    }
+
     /// Opens (creating if needed) the data directory, applies the schema's safe changes and
     /// refuses to start while a data-losing change is pending.
-    public static func open(directory: String, schema: Schema, readerCount: Int = 8) throws -> App {
+    public static func open(directory: String, schema: Schema, readerCount: Int = 8, partial: Bool = false) throws -> App {
         try makeDirectory(directory)
         let pool = try DatabasePool(path: databasePath(in: directory), readerCount: readerCount)
         do {
             let secrets = try pool.write { db -> [String: String] in
-                let plan = try Migrator.plan(db, to: schema)
+                let plan = try Migrator.plan(db, to: schema, partial: partial)
                 let losing = plan.dataLosingSteps
                 if !losing.isEmpty {
                     let lines = losing.map { "  - \($0.summary): \($0.advice)" }.joined(separator: "\n")

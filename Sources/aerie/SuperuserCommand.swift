@@ -7,18 +7,18 @@ struct SuperuserCommand: Command {
     static let name = "superuser"
     static let abstract = "Create or list superusers"
     static let usage = """
-        Usage: aerie superuser create EMAIL PASSWORD [--dir ./aerie_data] [--schema ./schema.json]
-               aerie superuser upsert EMAIL PASSWORD [--dir ./aerie_data] [--schema ./schema.json]
-               aerie superuser list [--dir ./aerie_data] [--schema ./schema.json]
+        Usage: aerie superuser create EMAIL PASSWORD [--dir ./aerie_data]
+               aerie superuser upsert EMAIL PASSWORD [--dir ./aerie_data]
+               aerie superuser list [--dir ./aerie_data]
 
         create fails when the email exists; upsert sets the password of an existing superuser instead.
-        The password needs at least 8 characters.
+        The password needs at least 8 characters. Works with or without a running server and never
+        changes the app's own collections.
         """
 
     enum Action { case create(String, String, upsert: Bool), list }
     var action: Action
     var directory = "./aerie_data"
-    var schemaPath: String?
 
     init(arguments: inout Arguments) throws {
         let verb = try arguments.positional("action (create, upsert or list)")
@@ -33,14 +33,12 @@ struct SuperuserCommand: Command {
             throw UsageError("unknown superuser action \(verb) (create, upsert or list)")
         }
         if let dir = try arguments.option("dir") { directory = dir }
-        schemaPath = try arguments.option("schema")
     }
 
     func run() throws {
-        let (schema, _) = try SchemaSource.load(explicitPath: schemaPath)
         let app: App
         do {
-            app = try App.open(directory: directory, schema: schema, readerCount: 1)
+            app = try App.openSystem(directory: directory)
         } catch let error as StartupError {
             throw CommandFailure(error.description)
         }

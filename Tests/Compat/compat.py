@@ -726,7 +726,7 @@ class Aerie(Server):
     kind = "aerie"
 
     def start(self):
-        self.run_cli(["superuser", "create", SU_EMAIL, SU_PASSWORD, "--dir", self.dir, "--schema", SCHEMA_PATH])
+        self.run_cli(["superuser", "create", SU_EMAIL, SU_PASSWORD, "--dir", self.dir])
         self.spawn(["serve", "--http", f"127.0.0.1:{self.port}", "--dir", self.dir, "--schema", SCHEMA_PATH, "--quiet"])
         self.login()
         self.seed_targets()

@@ -23,6 +23,8 @@ public struct MigrationPlan: Sendable {
     public var steps: [MigrationStep]
     /// The definitions to record in `_collections` once the steps ran.
     var catalog: [(id: String, name: String, type: String, definition: String)]
+    /// When set, the plan only concerns these collections and leaves every other one alone.
+    var isPartial = false
 
     public var isEmpty: Bool { steps.isEmpty }
     public var dataLosingSteps: [MigrationStep] { steps.filter(\.isDataLosing) }
@@ -72,13 +74,15 @@ public enum Migrator {
         return out
     }
 
-    /// The plan from what `db` holds to `schema`.
-    public static func plan(_ db: Connection, to schema: Schema, dialect: any SQLDialect = SQLiteDialect()) throws -> MigrationPlan {
+    /// The plan from what `db` holds to `schema`. A `partial` plan only brings the schema's own
+    /// collections up to date and never drops the others (used by maintenance commands that
+    /// only need the system collections).
+    public static func plan(_ db: Connection, to schema: Schema, partial: Bool = false, dialect: any SQLDialect = SQLiteDialect()) throws -> MigrationPlan {
         try prepareCatalog(db)
-        return plan(stored: try loadStored(db), to: schema, dialect: dialect)
+        return plan(stored: try loadStored(db), to: schema, partial: partial, dialect: dialect)
     }
 
-    static func plan(stored: [StoredCollection], to schema: Schema, dialect: any SQLDialect) -> MigrationPlan {
+    static func plan(stored: [StoredCollection], to schema: Schema, partial: Bool = false, dialect: any SQLDialect) -> MigrationPlan {
         let ddl = TableSQL(dialect: dialect)
         var steps: [MigrationStep] = []
         var matched = Set<String>()
@@ -150,7 +154,7 @@ public enum Migrator {
                 steps.append(MigrationStep(summary: "create index \(idx.name) on \(c.name)", isDataLosing: false, sql: [ddl.createIndex(idx)], advice: ""))
             }
         }
-        for old in stored where !matched.contains(old.id) {
+        for old in stored where !matched.contains(old.id) && !partial {
             steps.append(MigrationStep(summary: "drop collection \(old.name) and all its records", isDataLosing: true,
                                        sql: [ddl.dropTable(old.name)], advice: dataLossAdvice))
         }
@@ -158,7 +162,7 @@ public enum Migrator {
             (c.id, c.name, c.type.rawValue, String(decoding: JSON.object(c.collectionJSON()).serialized(), as: UTF8.self))
         }
         // A changed definition (rules, options) needs no DDL but is still recorded.
-        return MigrationPlan(steps: steps, catalog: catalog)
+        return MigrationPlan(steps: steps, catalog: catalog, isPartial: partial)
     }
 
     private static func withTable(_ index: IndexDefinition, _ table: String) -> IndexDefinition {
@@ -184,7 +188,7 @@ public enum Migrator {
         let keep = plan.catalog.map(\.id)
         var existing = Set<String>()
         try db.query(#"SELECT "id" FROM "_collections""#) { existing.insert($0.string(0)) }
-        for id in existing where !keep.contains(id) {
+        for id in existing where !keep.contains(id) && !plan.isPartial {
             try db.run(#"DELETE FROM "_collections" WHERE "id" = ?"#, [.text(id)])
         }
         for entry in plan.catalog {
