@@ -22,7 +22,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLinux"),
-        .target(name: "AerieBase", swiftSettings: strict),
+        .target(name: "AerieBase", dependencies: ["CLinux"], swiftSettings: strict),
         .target(name: "AerieTemplates", swiftSettings: strict, plugins: ["TemplateEmbedder"]),
 
         // L1: byte-level building blocks; siblings never import each other.

@@ -42,6 +42,8 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
     private var checkedOutReaderCount = 0
     /// Set once by `close()`. Guarded by `monitor`.
     private var isClosed = false
+    /// Writes waiting for (or inside) a group commit, oldest first.
+    private var pendingWrites: [PendingWrite] = []
 
     /// Opens the writer now (creating the file and switching it to WAL before any reader
     /// exists) and readers lazily, up to `readerCount`, as concurrent reads need them.
@@ -130,11 +132,87 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
 
     // MARK: - Writing
 
-    /// Lends the writer to `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back if `body`
-    /// throws. Writers are serialized: other writers wait until this one returns.
+    /// Most writes one group commit carries.
+    static let maxGroupSize = 256
+
+    /// Runs `body` with the writer inside a write transaction and returns once that transaction
+    /// has committed. If `body` throws, its changes are rolled back and the error rethrown.
+    ///
+    /// Writes are *group-committed*: calls that arrive while another group is committing queue up,
+    /// and the first of them (the leader) runs every queued body, each in its own SAVEPOINT, inside
+    /// one `BEGIN IMMEDIATE … COMMIT`. A failing body only rolls back its savepoint; the others
+    /// still commit. Nobody returns before the COMMIT that holds their changes succeeded, so a
+    /// success still means the write is in the WAL; if the COMMIT fails, every body in the group
+    /// gets that error. Bodies run on the leader's thread, one at a time, so they must not block
+    /// on other writes (calling `write` inside `write` traps).
     @discardableResult
     public func write<T>(_ body: (Connection) throws -> T) throws -> T {
-        try writeWithoutTransaction { conn in try conn.transaction(.immediate) { try body(conn) } }
+        try withoutActuallyEscaping(body) { body in
+            var outcome: Result<T, any Error>?
+            let item = PendingWrite { conn in
+                do {
+                    outcome = .success(try conn.savepoint("aerie_write") { try body(conn) })
+                } catch {
+                    outcome = .failure(error)
+                }
+            }
+            try submit(item)
+            guard let outcome else { preconditionFailure("group commit finished without running a write") }
+            return try outcome.get()
+        }
+    }
+
+    /// Queues one write and blocks until a group containing it has committed (possibly leading it).
+    private func submit(_ item: PendingWrite) throws {
+        let batch: [PendingWrite]? = try monitor.withLock {
+            if isWriterCheckedOut, let holder = writerThread, pthread_equal(holder, pthread_self()) != 0 {
+                preconditionFailure("DatabasePool.write called inside write on the same thread; this would deadlock")
+            }
+            guard !isClosed, writer != nil else { throw Self.closedError() }
+            pendingWrites.append(item)
+            while !item.isDone {
+                if !isWriterCheckedOut, pendingWrites.first === item, !isClosed { break }
+                if isClosed && !isWriterCheckedOut { break }
+                monitor.wait(for: .writerAvailable)
+            }
+            if item.isDone { return nil }
+            guard !isClosed, writer != nil else {
+                pendingWrites.removeAll { $0 === item }
+                throw Self.closedError()
+            }
+            isWriterCheckedOut = true
+            writerThread = pthread_self()
+            return Array(pendingWrites.prefix(Self.maxGroupSize))
+        }
+        guard let batch else {
+            if let error = item.commitError { throw error }
+            return
+        }
+        // This thread leads the group: it owns the writer until it checks it back in below.
+        var commitError: (any Error)?
+        if let writer = monitor.withLock({ self.writer }) {
+            do {
+                try writer.run("BEGIN IMMEDIATE")
+                for pending in batch { pending.run(writer) }
+                try writer.run("COMMIT")
+            } catch {
+                if writer.isInTransaction { _ = try? writer.run("ROLLBACK") }
+                commitError = error
+            }
+        } else {
+            commitError = Self.closedError()
+        }
+        monitor.withLock {
+            for pending in batch {
+                pending.isDone = true
+                pending.commitError = commitError
+            }
+            pendingWrites.removeFirst(batch.count)
+            isWriterCheckedOut = false
+            writerThread = nil
+            monitor.broadcast(.writerAvailable)
+        }
+        if let commitError { throw commitError }
     }
 
     /// Lends the writer to `body` exclusively without opening a transaction, for statements
@@ -163,7 +241,9 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
         monitor.withLock {
             isWriterCheckedOut = false
             writerThread = nil
-            wakeAfterCheckIn(.writerAvailable)
+            // Queued group-commit writers and exclusive users wait on the same condition;
+            // wake them all so the head of the queue can lead.
+            monitor.broadcast(.writerAvailable)
         }
     }
 
@@ -201,4 +281,16 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
         do { try writer.checkpointTruncate() } catch { Log.warning("checkpoint before closing \(path) failed: \(error)") }
         writer.close()
     }
+}
+
+/// One write queued for group commit.
+private final class PendingWrite: @unchecked Sendable {
+    // `isDone` and `commitError` are guarded by the pool's monitor. `run` is called only by the
+    // group's leader while the submitting thread is blocked in `submit`, and the monitor orders
+    // the leader's writes before the submitter reads its outcome.
+    let run: (Connection) -> Void
+    var isDone = false
+    var commitError: (any Error)?
+
+    init(_ run: @escaping (Connection) -> Void) { self.run = run }
 }

@@ -3,6 +3,7 @@
 import AerieBase
 import AerieJSON
 import AerieCrypto
+import AerieSQLite
 
 /// The result of applying submitted keys to a record: the new values by field name, the
 /// auth-only form values (`passwordConfirm`, `oldPassword`), and the plain password if one
@@ -83,10 +84,31 @@ extension RecordService {
         }
     }
 
+    /// Hashes a submitted password and checks `oldPassword` against the stored hash, outside the
+    /// write lock. The result is only used if the stored hash is unchanged when the write runs.
+    func passwordWork(_ c: CompiledCollection, id: String, body: JSONObject, requester: Requester) throws -> PasswordWork {
+        guard let raw = body["password"] else { return PasswordWork() }
+        var work = PasswordWork()
+        let password = Cast.string(raw)
+        if !password.isEmpty, let field = c.schema.field(named: "password"), field.validate(.string(password), context: ValidationContext()) == nil {
+            work.newHash = PasswordHash.make(password: password)
+        }
+        if !requester.isSuperuser, let oldPassword = body["oldPassword"].map(Cast.string), !oldPassword.isEmpty {
+            let q = schema.dialect.quoteIdentifier
+            let stored = try pool.read { db -> String? in
+                let value = try db.queryScalar("SELECT \(q("password")) FROM \(c.table) WHERE \(q("id")) = ?", [.text(id)])
+                guard case .text(let hash)? = value else { return nil }
+                return hash
+            }
+            if let stored, PasswordHash.verify(password: oldPassword, encoded: stored) { work.verifiedOldHash = stored }
+        }
+        return work
+    }
+
     /// Auth-collection rules for update: a new password needs its confirmation and, for
     /// non-superusers, the old password; email and password changes rotate the tokenKey.
     func prepareAuthUpdate(_ c: CollectionSchema, submitted: RecordInput, old: [String: JSON], values: inout [String: JSON],
-                           issues: inout [String: FieldIssue], requester: Requester) throws {
+                           issues: inout [String: FieldIssue], requester: Requester, work: PasswordWork) throws {
         let isManager = requester.isSuperuser
         if submitted.touched.contains("password") {
             let password = values["password"]?.stringValue ?? ""
@@ -103,12 +125,12 @@ extension RecordService {
                 let oldPassword = submitted.form["oldPassword"].map(Cast.string) ?? ""
                 if oldPassword.isEmpty {
                     issues["oldPassword"] = .required
-                } else if !PasswordHash.verify(password: oldPassword, encoded: old["password"]?.stringValue ?? "") {
+                } else if work.verifiedOldHash == nil || work.verifiedOldHash != old["password"]?.stringValue {
                     issues["oldPassword"] = FieldIssue("validation_invalid_old_password", "Missing or invalid old password.")
                 }
             }
             if issues["password"] == nil && issues["passwordConfirm"] == nil && issues["oldPassword"] == nil {
-                values["password"] = .string(PasswordHash.make(password: password))
+                values["password"] = .string(work.newHash ?? PasswordHash.make(password: password))
                 values["tokenKey"] = .string(RandomID.make(length: 50, alphabet: RandomID.alphanumeric))
             } else {
                 values["password"] = old["password"]
@@ -124,4 +146,12 @@ extension RecordService {
             values["tokenKey"] = .string(RandomID.make(length: 50, alphabet: RandomID.alphanumeric))
         }
     }
+}
+
+/// Password hashing done before the write transaction (see `RecordService.passwordWork`).
+struct PasswordWork {
+    /// The hash of the submitted new password, when it passed the length checks.
+    var newHash: String?
+    /// The stored hash `oldPassword` was verified against, when it matched.
+    var verifiedOldHash: String?
 }

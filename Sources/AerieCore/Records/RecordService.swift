@@ -118,33 +118,39 @@ public final class RecordService: Sendable {
         let c = try lookup(key)
         if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
         try authorize(c.schema.rules.create, requester)
-        return try pool.write { db -> [UInt8] in
-            var values = [String: JSON]()
-            for f in c.schema.fields { values[f.name] = f.zeroValue }
-            var issues = [String: FieldIssue]()
-            let submitted = try RecordInput(collection: c.schema, body: body, requester: requester, current: values, isNew: true)
-            values = submitted.values
-            issues.merge(submitted.issues) { a, _ in a }
-            // id: client-chosen (validated like any text field) or generated.
-            let idField = c.schema.fields[0] as? TextField ?? TextField.idField()
-            if (values["id"]?.stringValue ?? "").isEmpty {
-                values["id"] = .string(idField.generate() ?? RandomID.recordID())
-            } else if let issue = idField.validate(values["id"] ?? .string(""), context: ValidationContext()) {
-                issues["id"] = issue
+        // Everything that needs no database (coercion, ids, plain validation, password hashing)
+        // happens here on the worker, so the serialized write below stays short.
+        var values = [String: JSON]()
+        for f in c.schema.fields { values[f.name] = f.zeroValue }
+        var issues = [String: FieldIssue]()
+        let submitted = try RecordInput(collection: c.schema, body: body, requester: requester, current: values, isNew: true)
+        values = submitted.values
+        issues.merge(submitted.issues) { a, _ in a }
+        // id: client-chosen (validated like any text field) or generated.
+        let idField = c.schema.fields[0] as? TextField ?? TextField.idField()
+        if (values["id"]?.stringValue ?? "").isEmpty {
+            values["id"] = .string(idField.generate() ?? RandomID.recordID())
+        } else if let issue = idField.validate(values["id"] ?? .string(""), context: ValidationContext()) {
+            issues["id"] = issue
+        }
+        let now = JSON.string(Timestamp.now().formatted)
+        for f in c.schema.fields {
+            if let a = f as? AutodateField, a.onCreate || a.onUpdate { values[f.name] = now }
+            // An empty text field with an autogenerate pattern is filled on create (PocketBase's behaviour).
+            if let t = f as? TextField, f.name != "id", f.name != "tokenKey", (values[f.name]?.stringValue ?? "").isEmpty, let generated = t.generate() {
+                values[f.name] = .string(generated)
             }
-            let now = JSON.string(Timestamp.now().formatted)
-            for f in c.schema.fields {
-                if let a = f as? AutodateField, a.onCreate || a.onUpdate { values[f.name] = now }
-                // An empty text field with an autogenerate pattern is filled on create (PocketBase's behaviour).
-                if let t = f as? TextField, f.name != "id", f.name != "tokenKey", (values[f.name]?.stringValue ?? "").isEmpty, let generated = t.generate() {
-                    values[f.name] = .string(generated)
-                }
-            }
-            if c.schema.isAuth {
-                try prepareAuthCreate(c.schema, submitted: submitted, values: &values, issues: &issues, requester: requester)
-            }
-            let finalValues = values
-            try validateFields(c.schema, values: finalValues, old: nil, db: db, skip: Set(issues.keys).union(c.schema.isAuth ? ["password"] : []), into: &issues)
+        }
+        if c.schema.isAuth {
+            try prepareAuthCreate(c.schema, submitted: submitted, values: &values, issues: &issues, requester: requester)
+        }
+        let finalValues = values
+        let skip = Set(issues.keys).union(c.schema.isAuth ? ["password"] : [])
+        validatePlainFields(c.schema, values: finalValues, old: nil, skip: skip, into: &issues)
+        let checkedIssues = issues
+        try pool.write { db in
+            var issues = checkedIssues
+            try validateRelations(c.schema, values: finalValues, old: nil, db: db, skip: skip, into: &issues)
             if !issues.isEmpty { throw CoreError.badRequest("Failed to create record.", fields: issues) }
             let stmt = try db.cachedStatement(c.insertSQL)
             defer { stmt.reset() }
@@ -156,10 +162,10 @@ public final class RecordService: Sendable {
             } catch let error as SQLiteError where error.isUniqueConstraint {
                 throw CoreError.badRequest("Failed to create record.", fields: uniqueIssues(error, c.schema))
             }
-            var w = JSONWriter(capacity: 512)
-            RecordSerializer(collection: c, requester: requester).write(values: finalValues, to: &w)
-            return w.bytes
         }
+        var w = JSONWriter(capacity: 512)
+        RecordSerializer(collection: c, requester: requester).write(values: finalValues, to: &w)
+        return w.bytes
     }
 
     /// `PATCH /records/{id}`: applies the submitted keys to the stored record.
@@ -167,6 +173,8 @@ public final class RecordService: Sendable {
         let c = try lookup(key)
         if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
         try authorize(c.schema.rules.update, requester)
+        // scrypt takes ~0.2 s: hash a new password and check the old one before taking the writer.
+        let secrets = c.schema.isAuth ? try passwordWork(c, id: id, body: body, requester: requester) : PasswordWork()
         return try pool.write { db -> [UInt8] in
             guard let old = try load(c, id: id, db: db) else { throw CoreError.missingResource }
             var issues = [String: FieldIssue]()
@@ -182,11 +190,13 @@ public final class RecordService: Sendable {
                 if let a = f as? AutodateField, a.onUpdate { values[f.name] = now }
             }
             if c.schema.isAuth {
-                try prepareAuthUpdate(c.schema, submitted: submitted, old: old, values: &values, issues: &issues, requester: requester)
+                try prepareAuthUpdate(c.schema, submitted: submitted, old: old, values: &values, issues: &issues,
+                                      requester: requester, work: secrets)
             }
             let finalValues = values
-            try validateFields(c.schema, values: finalValues, old: old, db: db,
-                               skip: Set(issues.keys).union(c.schema.isAuth ? ["password"] : []), into: &issues)
+            let skip = Set(issues.keys).union(c.schema.isAuth ? ["password"] : [])
+            validatePlainFields(c.schema, values: finalValues, old: old, skip: skip, into: &issues)
+            try validateRelations(c.schema, values: finalValues, old: old, db: db, skip: skip, into: &issues)
             if !issues.isEmpty { throw CoreError.badRequest("Failed to update record.", fields: issues) }
             var assignments: [String] = []
             var args: [SQLValue] = []
@@ -269,10 +279,20 @@ public final class RecordService: Sendable {
         return out
     }
 
-    func validateFields(_ c: CollectionSchema, values: [String: JSON], old: [String: JSON]?, db: Connection,
-                        skip: Set<String>, into issues: inout [String: FieldIssue]) throws {
+    /// Validates every field that needs no database lookup.
+    func validatePlainFields(_ c: CollectionSchema, values: [String: JSON], old: [String: JSON]?,
+                             skip: Set<String>, into issues: inout [String: FieldIssue]) {
+        for f in c.fields where !skip.contains(f.name) && !f.isReadOnly && !(f is RelationField) {
+            let context = ValidationContext(oldValue: old?[f.name], isNew: old == nil)
+            if let issue = f.validate(values[f.name] ?? f.zeroValue, context: context) { issues[f.name] = issue }
+        }
+    }
+
+    /// Validates relation fields, whose ids must exist (inside the write, so they cannot vanish meanwhile).
+    func validateRelations(_ c: CollectionSchema, values: [String: JSON], old: [String: JSON]?, db: Connection,
+                           skip: Set<String>, into issues: inout [String: FieldIssue]) throws {
         var lookupError: (any Error)?
-        for f in c.fields where !skip.contains(f.name) && !f.isReadOnly {
+        for f in c.fields where !skip.contains(f.name) && f is RelationField && issues[f.name] == nil {
             let context = ValidationContext(
                 relationIDsExist: { collectionID, ids in
                     guard let target = self.schema.collection(collectionID) else { return nil }
