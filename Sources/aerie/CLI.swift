@@ -50,10 +50,13 @@ struct Arguments {
                     options.append((String(body[..<eq]), String(body[body.index(after: eq)...])))
                 } else if flags.contains(String(body)) {
                     options.append((String(body), nil))
-                } else {
-                    guard i + 1 < argv.count else { throw UsageError("option --\(body) needs a value") }
+                } else if i + 1 < argv.count, !argv[i + 1].hasPrefix("--") {
                     options.append((String(body), argv[i + 1]))
                     i += 1
+                } else {
+                    // No value follows: record the option bare, so `option(_:)` reports a missing
+                    // value for a known option and `finish()` reports an unknown one as unknown.
+                    options.append((String(body), nil))
                 }
             } else {
                 throw UsageError("unknown option \(a)")

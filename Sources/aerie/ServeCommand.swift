@@ -51,6 +51,15 @@ struct ServeCommand: Command {
 
     func run() throws {
         let started = Timestamp.now()
+        // Block SIGINT/SIGTERM before any thread exists, so every loop and worker thread inherits
+        // the mask: a signal then stays pending until the Dispatch signal source below (signalfd
+        // on Linux) takes it. Without this, a signal that lands on a thread with the signal
+        // unblocked while its disposition is SIG_IGN is discarded and the server never stops.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         let (schema, source) = try SchemaSource.load(explicitPath: schemaPath)
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         let app: App
@@ -81,9 +90,8 @@ struct ServeCommand: Command {
             app.close()
             throw CommandFailure("cannot listen on \(host):\(port): \(error)")
         }
-        let elapsed = Timestamp.now().milliseconds - started.milliseconds
-        printErr("aerie \(aerieVersion) serving http://\(host):\(bound)/api/ from \(directory) using \(source) (ready in \(elapsed) ms)")
-
+        // Take over SIGINT/SIGTERM before announcing readiness: whoever waits for the line below
+        // may signal at once.
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
@@ -97,6 +105,8 @@ struct ServeCommand: Command {
             source.resume()
             return source
         }
+        let elapsed = Timestamp.now().milliseconds - started.milliseconds
+        printErr("aerie \(aerieVersion) serving http://\(host):\(bound)/api/ from \(directory) using \(source) (ready in \(elapsed) ms)")
         server.waitUntilStopped()
         sources.forEach { $0.cancel() }
         app.close()
