@@ -71,6 +71,7 @@ let package = Package(
         .testTarget(
             name: "AerieCLITests",
             dependencies: ["AerieTesting", "AerieJSON"],
+            exclude: ["Golden"],
             swiftSettings: strict),
     ]
 )

@@ -5,7 +5,7 @@ import AerieCore
 /// `aerie superuser create|upsert|list`: manages superusers in a data directory.
 struct SuperuserCommand: Command {
     static let name = "superuser"
-    static let abstract = "Create or list superusers"
+    static let abstract = "Create, update or list superusers"
     static let usage = """
         Usage: aerie superuser create EMAIL PASSWORD [--dir ./aerie_data]
                aerie superuser upsert EMAIL PASSWORD [--dir ./aerie_data]
