@@ -59,6 +59,10 @@ public final class HTTPServer: Sendable {
             let pool = WorkerPool(capacity: c.workQueueCapacity, responder: responder, accessLog: c.accessLog)
             do throws(SystemError) {
                 var port = c.port
+                // SO_REUSEPORT would let a second server (say, `aerie serve` started twice) join the
+                // port and silently take half the connections. A probe bind without it fails with
+                // EADDRINUSE when anything already listens there, so that case is refused instead.
+                if port != 0 { close(try Self.makeListener(host: c.host, port: port, reusePort: false)) }
                 for _ in 0..<loopCount {
                     let fd = try Self.makeListener(host: c.host, port: port)
                     listeners.append(fd)
@@ -144,7 +148,7 @@ public final class HTTPServer: Sendable {
 
     private static var RLIMIT_NOFILE_VALUE: __rlimit_resource_t { __rlimit_resource_t(RLIMIT_NOFILE.rawValue) }
 
-    private static func makeListener(host: String, port: Int) throws(SystemError) -> Int32 {
+    private static func makeListener(host: String, port: Int, reusePort: Bool = true) throws(SystemError) -> Int32 {
         guard (0...65535).contains(port) else { throw SystemError(EINVAL, "bind") }
         var storage = sockaddr_storage()
         let length: socklen_t
@@ -182,7 +186,9 @@ public final class HTTPServer: Sendable {
             var one: Int32 = 1
             let size = socklen_t(MemoryLayout<Int32>.size)
             try syscallBlocking("setsockopt(SO_REUSEADDR)") { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, size) }
-            try syscallBlocking("setsockopt(SO_REUSEPORT)") { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, size) }
+            if reusePort {
+                try syscallBlocking("setsockopt(SO_REUSEPORT)") { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, size) }
+            }
             try syscallBlocking("bind") {
                 withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
             }

@@ -95,6 +95,16 @@ struct StartedServer {
         #expect(result.status == 1, "\(result)")
         #expect(result.errorMessage?.hasPrefix("error: cannot listen on 127.0.0.1:\(port)") == true, "\(result)")
     }
+
+    @Test func serve_refusesAPortAnotherAerieServes() throws {
+        // Both would set SO_REUSEPORT; without the probe bind the second would silently share the port.
+        let directory = try TemporaryDirectory()
+        let first = try StartedServer(["--dir", "one", "--quiet"], in: directory)
+        let second = try aerie("serve", "--http", "127.0.0.1:\(first.port)", "--dir", "two", "--quiet", in: directory)
+        #expect(second.status == 1, "\(second)")
+        #expect(second.stderr.contains("Address already in use"), "\(second)")
+        #expect(try first.stop().status == 0)
+    }
 }
 
 /// A listening IPv4 socket on 127.0.0.1 with a kernel-chosen port.
