@@ -156,6 +156,8 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
                     outcome = .failure(error)
                 }
             }
+            // `withoutActuallyEscaping` traps if the closure outlives this call: drop it on every path.
+            defer { item.run = nil }
             try submit(item)
             guard let outcome else { preconditionFailure("group commit finished without running a write") }
             return try outcome.get()
@@ -193,7 +195,11 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
         if let writer = monitor.withLock({ self.writer }) {
             do {
                 try writer.run("BEGIN IMMEDIATE")
-                for pending in batch { pending.run(writer) }
+                for pending in batch {
+                    pending.run?(writer)
+                    // The submitter's closure must not outlive its `write` call.
+                    pending.run = nil
+                }
                 try writer.run("COMMIT")
             } catch {
                 if writer.isInTransaction { _ = try? writer.run("ROLLBACK") }
@@ -204,6 +210,7 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
         }
         monitor.withLock {
             for pending in batch {
+                pending.run = nil
                 pending.isDone = true
                 pending.commitError = commitError
             }
@@ -288,7 +295,7 @@ private final class PendingWrite: @unchecked Sendable {
     // `isDone` and `commitError` are guarded by the pool's monitor. `run` is called only by the
     // group's leader while the submitting thread is blocked in `submit`, and the monitor orders
     // the leader's writes before the submitter reads its outcome.
-    let run: (Connection) -> Void
+    var run: ((Connection) -> Void)?
     var isDone = false
     var commitError: (any Error)?
 

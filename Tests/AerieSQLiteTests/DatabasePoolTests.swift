@@ -53,6 +53,39 @@ import Testing
         pool.close()
     }
 
+    @Test func groupCommit_ConcurrentWritersAllCommitAndFailuresStayIsolated() throws {
+        // Regression: queued writers once trapped ("non-escaping closure has escaped") because the
+        // leader still held their closures when they returned. Many threads, half of them failing.
+        let dir = try TemporaryDirectory()
+        let pool = try makePool(dir, readers: 2)
+        let threads = 48, perThread = 150
+        let succeeded = Atomic<Int>(0), failed = Atomic<Int>(0)
+        struct Planned: Error {}
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            for i in 0..<perThread {
+                let shouldFail = (t + i) % 2 == 0
+                do {
+                    let value: Int = try pool.write { conn in
+                        try conn.run("INSERT INTO t VALUES (?)", [.integer(Int64(t * 10_000 + i))])
+                        if shouldFail { throw Planned() }
+                        return t * 10_000 + i
+                    }
+                    #expect(value == t * 10_000 + i)
+                    succeeded.add(1, ordering: .relaxed)
+                } catch is Planned {
+                    failed.add(1, ordering: .relaxed)
+                } catch {
+                    Issue.record("unexpected error \(error)")
+                }
+            }
+        }
+        #expect(succeeded.load(ordering: .relaxed) == threads * perThread / 2)
+        #expect(failed.load(ordering: .relaxed) == threads * perThread / 2)
+        let count = try pool.read { try $0.queryScalar("SELECT COUNT(*) FROM t") }
+        #expect(count == .integer(Int64(threads * perThread / 2)), "failed bodies rolled back only their own rows")
+        pool.close()
+    }
+
     @Test func writersAreSerialized() throws {
         let dir = try TemporaryDirectory()
         let pool = try makePool(dir)
