@@ -74,6 +74,9 @@ struct ServeCommand: Command {
         config.port = port
         config.loopCount = max(1, cores)
         config.workerCount = max(4, cores * 2)
+        // Tuning knobs for operators and benchmarks (docs/configuration.md).
+        if let text = getenv("AERIE_WORKERS").map({ String(cString: $0) }), let n = Int(text), (1...1024).contains(n) { config.workerCount = n }
+        if let text = getenv("AERIE_LOOPS").map({ String(cString: $0) }), let n = Int(text), (1...256).contains(n) { config.loopCount = n }
         config.bodyLimit = { method, path in responder.bodyLimit(method: method, path: path) }
         if !quiet {
             config.accessLog = { entry in
