@@ -23,7 +23,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLinux"),
         .target(name: "AerieBase", dependencies: ["CLinux"], swiftSettings: strict),
-        .target(name: "AerieTemplates", swiftSettings: strict, plugins: ["TemplateEmbedder"]),
+        .target(name: "AerieTemplates", dependencies: ["AerieBase"], swiftSettings: strict, plugins: ["TemplateEmbedder"]),
 
         // L1: byte-level building blocks; siblings never import each other.
         .target(name: "AerieJSON", dependencies: ["AerieBase"], swiftSettings: strict),
