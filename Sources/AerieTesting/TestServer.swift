@@ -1,6 +1,7 @@
 // Aerie — a real server on an ephemeral loopback port, for black-box tests
 // SPDX-License-Identifier: MIT
 import AerieAPI
+import AerieBase
 public import AerieCore
 public import AerieHTTP
 public import AerieJSON
@@ -52,6 +53,8 @@ public final class TestServer: @unchecked Sendable {  // used from one test at a
             throw CoreError.internal(detail: "mkdtemp failed")
         }
         directory = String(cString: made)
+        // Schema steps are logged at info level for every server; tests only want warnings.
+        Log.setLevel(.warning)
         let parsed = try SchemaLoader.load(Array(schema.utf8), file: "test-schema.json")
         app = try App.open(directory: directory, schema: parsed, readerCount: 4)
         let responder = APIResponder(app: app)
