@@ -44,6 +44,8 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
     private var isClosed = false
     /// Writes waiting for (or inside) a group commit, oldest first.
     private var pendingWrites: [PendingWrite] = []
+    /// Runs WAL checkpoints in the background; set in init, stopped by `close()`.
+    private var checkpointer: Checkpointer?
 
     /// Opens the writer now (creating the file and switching it to WAL before any reader
     /// exists) and readers lazily, up to `readerCount`, as concurrent reads need them.
@@ -52,10 +54,15 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
         self.path = path
         self.readerCount = readerCount
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
-        writer = try Connection(path: path, readOnly: false, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        let writer = try Connection(path: path, readOnly: false, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        // Checkpoints run on their own thread (Checkpointer), never inside a write transaction.
+        try writer.execute("PRAGMA wal_autocheckpoint=0")
+        self.writer = writer
+        checkpointer = try Checkpointer(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, interval: .milliseconds(250))
     }
 
     deinit {
+        checkpointer?.stop()
         // Nothing can be checked out once the last reference is gone; closing the writer
         // last lets SQLite checkpoint and remove the -wal file.
         for reader in idleReaders { reader.close() }
@@ -266,8 +273,8 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
     ///
     /// Idempotent. Waiting and later `read`/`write` calls throw a SQLITE_MISUSE `SQLiteError`.
     public func close() {
-        let (readers, writer): ([Connection], Connection?) = monitor.withLock {
-            if isClosed { return ([], nil) }
+        let (readers, writer, checkpointer): ([Connection], Connection?, Checkpointer?) = monitor.withLock {
+            if isClosed { return ([], nil, nil) }
             isClosed = true
             // Waiters wake up, see isClosed and throw.
             monitor.broadcast(.readerAvailable)
@@ -279,8 +286,11 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
             openedReaderCount = 0
             let writer = self.writer
             self.writer = nil
-            return (readers, writer)
+            let checkpointer = self.checkpointer
+            self.checkpointer = nil
+            return (readers, writer, checkpointer)
         }
+        checkpointer?.stop()
         for reader in readers { reader.close() }
         guard let writer else { return }
         // Best effort: closing the last connection checkpoints too, so a failure here only

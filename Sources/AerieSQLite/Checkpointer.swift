@@ -1,0 +1,40 @@
+// Aerie — background WAL checkpoints, off the write path
+// SPDX-License-Identifier: MIT
+import Dispatch
+
+/// Copies WAL frames back into the database file from a timer on its own serial queue and
+/// connection, so no write transaction ever pays for a checkpoint (and its fsync) inline.
+///
+/// The writer runs with `wal_autocheckpoint=0`; this runs `wal_checkpoint(PASSIVE)` every
+/// `interval`, which never blocks readers or the writer (https://sqlite.org/wal.html#ckpt).
+/// After a complete checkpoint the next write restarts the WAL from its beginning, so the file
+/// stays small unless a long read pins old frames.
+final class Checkpointer: @unchecked Sendable {  // `connection` is confined to `queue`; `timer` is touched only in init and stop
+    private let queue = DispatchQueue(label: "aerie.sqlite.checkpointer")
+    private let timer: any DispatchSourceTimer
+    private var connection: Connection?
+
+    init(path: String, busyTimeoutMilliseconds: Int32, interval: Duration) throws {
+        connection = try Connection(path: path, readOnly: false, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        timer = DispatchSource.makeTimerSource(queue: queue)
+        let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
+        timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds), leeway: .milliseconds(20))
+        timer.setEventHandler { [weak self] in self?.tick() }
+        timer.resume()
+    }
+
+    private func tick() {
+        guard let connection else { return }
+        // Errors (SQLITE_BUSY while another checkpoint runs) just mean "try again next tick".
+        _ = try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    }
+
+    /// Stops the timer and closes the connection; waits for a running checkpoint to finish.
+    func stop() {
+        timer.cancel()
+        queue.sync {
+            connection?.close()
+            connection = nil
+        }
+    }
+}
