@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// Every command, in help order.
-let commands: [any Command.Type] = [ServeCommand.self, SuperuserCommand.self, VersionCommand.self]
+let commands: [any Command.Type] = [InitCommand.self, ServeCommand.self, SuperuserCommand.self, TemplatesCommand.self, VersionCommand.self]
 
 let overview = """
     aerie — a backend in one binary: a schema file in, a REST API out.
@@ -55,7 +55,7 @@ extension String {
         return 64
     }
     do {
-        var arguments = try Arguments(argv, flags: ["quiet"])
+        var arguments = try Arguments(argv, flags: ["quiet", "force"])
         if arguments.wantsHelp {
             printOut(help(for: command))
             return 0
