@@ -7,8 +7,11 @@ import Dispatch
 ///
 /// The writer runs with `wal_autocheckpoint=0`; this runs `wal_checkpoint(PASSIVE)` every
 /// `interval`, which never blocks readers or the writer (https://sqlite.org/wal.html#ckpt).
-/// After a complete checkpoint the next write restarts the WAL from its beginning, so the file
-/// stays small unless a long read pins old frames.
+/// Under a steady write load a passive checkpoint never catches up with the newest frame, so
+/// the WAL would only grow: once it holds more than `restartFrames` frames, a TRUNCATE checkpoint
+/// makes writers wait (through their busy timeout) while it copies the few frames the passive
+/// ones left, then resets the file. Writers pause for milliseconds every few seconds instead of
+/// paying a checkpoint and an fsync inside every thousandth commit.
 final class Checkpointer: @unchecked Sendable {  // `connection` is confined to `queue`; `timer` is touched only in init and stop
     private let queue = DispatchQueue(label: "aerie.sqlite.checkpointer")
     private let timer: any DispatchSourceTimer
@@ -23,10 +26,18 @@ final class Checkpointer: @unchecked Sendable {  // `connection` is confined to 
         timer.resume()
     }
 
+    /// WAL frames (pages) past which the next tick resets the WAL: 4096 × 4 KiB = 16 MiB.
+    static let restartFrames: Int64 = 4096
+
     private func tick() {
         guard let connection else { return }
         // Errors (SQLITE_BUSY while another checkpoint runs) just mean "try again next tick".
-        _ = try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        // The pragma answers (busy, frames in the WAL, frames checkpointed).
+        guard let row = try? connection.queryRow("PRAGMA wal_checkpoint(PASSIVE)"), row.count == 3,
+              case .integer(let frames) = row[1] else { return }
+        if frames > Self.restartFrames {
+            _ = try? connection.queryRow("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
     }
 
     /// Stops the timer and closes the connection; waits for a running checkpoint to finish.
