@@ -63,9 +63,10 @@ struct ServeCommand: Command {
         let (schema, source) = try SchemaSource.load(explicitPath: schemaPath)
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         // Workers block on SQLite; more of them than cores lets concurrent writes share one group
-        // commit (measured on 2 cores: 4 workers 11.8k creates/s, 16 workers 15.2k). Each worker
+        // commit, but too many slow reads down (2 cores: 4 workers 8.7k creates/s + 46.7k views/s, 8 workers
+        // 9.4k + 44.4k, 16 workers 9.5k + 32.6k). Each worker
         // can hold a reader, so readers match workers.
-        var workers = max(8, cores * 8)
+        var workers = max(8, cores * 4)
         if let text = getenv("AERIE_WORKERS").map({ String(cString: $0) }), let n = Int(text), (1...1024).contains(n) { workers = n }
         let app: App
         do {
