@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "AerieCoreTests", dependencies: ["AerieCore", "AerieJSON", "AerieSQLite"], swiftSettings: strict),
         .testTarget(
             name: "AerieAPITests",
-            dependencies: ["AerieAPI", "AerieTesting", "AerieJSON", "AerieCore", "AerieHTTP"],
+            dependencies: ["AerieAPI", "AerieTesting", "AerieBase", "AerieJSON", "AerieCore", "AerieHTTP"],
             swiftSettings: strict),
         .testTarget(
             name: "AerieCLITests",

@@ -1,6 +1,8 @@
 // Aerie — black-box tests of the records CRUD endpoints
 // SPDX-License-Identifier: MIT
+import AerieBase
 import AerieJSON
+import Dispatch
 import AerieTesting
 import Testing
 
@@ -85,6 +87,19 @@ import Testing
         #expect(r.status == 400)
         #expect(r.code("id") == "validation_pk_change")
         #expect(r.json["message"] == "Failed to update record.")
+    }
+
+    @Test func concurrentIncrements_AreNeverLost() throws {
+        // Updates are planned on a snapshot and re-planned under the writer if the row changed.
+        let s = try blogServer(); defer { s.stop() }
+        let id = try s.request("POST", "/api/collections/posts/records", json: ["title": "Counter"]).json["id"]?.stringValue ?? ""
+        let statuses = Locked([Int]())
+        DispatchQueue.concurrentPerform(iterations: 24) { _ in
+            let status = (try? s.request("PATCH", "/api/collections/posts/records/\(id)", json: ["views+": 1]).status) ?? -1
+            statuses.withLock { $0.append(status) }
+        }
+        #expect(statuses.value.allSatisfy { $0 == 200 })
+        #expect(try s.request("GET", "/api/collections/posts/records/\(id)").json["views"] == 24)
     }
 
     @Test func delete_Returns204ThenRecordIsGone() throws {

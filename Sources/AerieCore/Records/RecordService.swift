@@ -175,34 +175,24 @@ public final class RecordService: Sendable {
         try authorize(c.schema.rules.update, requester)
         // scrypt takes ~0.2 s: hash a new password and check the old one before taking the writer.
         let secrets = c.schema.isAuth ? try passwordWork(c, id: id, body: body, requester: requester) : PasswordWork()
-        return try pool.write { db -> [UInt8] in
-            guard let old = try load(c, id: id, db: db) else { throw CoreError.missingResource }
-            var issues = [String: FieldIssue]()
-            let submitted = try RecordInput(collection: c.schema, body: body, requester: requester, current: old, isNew: false)
-            var values = submitted.values
-            issues.merge(submitted.issues) { a, _ in a }
-            if let newID = values["id"]?.stringValue, newID != id {
-                issues["id"] = FieldIssue("validation_pk_change", "The record primary key cannot be changed.")
-                values["id"] = .string(id)
+        // Optimistic: plan the change from a snapshot on a reader, then, under the writer, apply it
+        // only if the row is still that snapshot (else plan again there). The serialized part is
+        // one point read, relation checks and the UPDATE.
+        guard let snapshot = try pool.read({ db in try load(c, id: id, db: db) }) else { throw CoreError.missingResource }
+        var plan = try planUpdate(c, id: id, old: snapshot, body: body, requester: requester, work: secrets)
+        try pool.write { db in
+            guard let current = try load(c, id: id, db: db) else { throw CoreError.missingResource }
+            if current != plan.old {
+                plan = try planUpdate(c, id: id, old: current, body: body, requester: requester, work: secrets)
             }
-            let now = JSON.string(Timestamp.now().formatted)
-            for f in c.schema.fields {
-                if let a = f as? AutodateField, a.onUpdate { values[f.name] = now }
-            }
-            if c.schema.isAuth {
-                try prepareAuthUpdate(c.schema, submitted: submitted, old: old, values: &values, issues: &issues,
-                                      requester: requester, work: secrets)
-            }
-            let finalValues = values
-            let skip = Set(issues.keys).union(c.schema.isAuth ? ["password"] : [])
-            validatePlainFields(c.schema, values: finalValues, old: old, skip: skip, into: &issues)
-            try validateRelations(c.schema, values: finalValues, old: old, db: db, skip: skip, into: &issues)
+            var issues = plan.issues
+            try validateRelations(c.schema, values: plan.values, old: plan.old, db: db, skip: plan.skip, into: &issues)
             if !issues.isEmpty { throw CoreError.badRequest("Failed to update record.", fields: issues) }
             var assignments: [String] = []
             var args: [SQLValue] = []
-            for f in c.schema.fields where f.name != "id" && finalValues[f.name] != old[f.name] {
+            for f in c.schema.fields where f.name != "id" && plan.values[f.name] != plan.old[f.name] {
                 assignments.append("\(schema.dialect.quoteIdentifier(f.name)) = ?")
-                args.append(f.sqlValue(finalValues[f.name] ?? f.zeroValue))
+                args.append(f.sqlValue(plan.values[f.name] ?? f.zeroValue))
             }
             if !assignments.isEmpty {
                 args.append(.text(id))
@@ -212,11 +202,45 @@ public final class RecordService: Sendable {
                     throw CoreError.badRequest("Failed to update record.", fields: uniqueIssues(error, c.schema))
                 }
             }
-            var w = JSONWriter(capacity: 512)
-            RecordSerializer(collection: c, requester: requester).write(values: finalValues, to: &w)
-            return w.bytes
         }
+        var w = JSONWriter(capacity: 512)
+        RecordSerializer(collection: c, requester: requester).write(values: plan.values, to: &w)
+        return w.bytes
     }
+
+    /// An update computed against one version of the stored record.
+    struct UpdatePlan {
+        var old: [String: JSON]
+        var values: [String: JSON]
+        var issues: [String: FieldIssue]
+        var skip: Set<String>
+    }
+
+    /// Applies the body to `old`: modifiers, coercion, autodates, auth rules and every
+    /// validation that needs no database.
+    func planUpdate(_ c: CompiledCollection, id: String, old: [String: JSON], body: JSONObject,
+                    requester: Requester, work: PasswordWork) throws -> UpdatePlan {
+        var issues = [String: FieldIssue]()
+        let submitted = try RecordInput(collection: c.schema, body: body, requester: requester, current: old, isNew: false)
+        var values = submitted.values
+        issues.merge(submitted.issues) { a, _ in a }
+        if let newID = values["id"]?.stringValue, newID != id {
+            issues["id"] = FieldIssue("validation_pk_change", "The record primary key cannot be changed.")
+            values["id"] = .string(id)
+        }
+        let now = JSON.string(Timestamp.now().formatted)
+        for f in c.schema.fields {
+            if let a = f as? AutodateField, a.onUpdate { values[f.name] = now }
+        }
+        if c.schema.isAuth {
+            try prepareAuthUpdate(c.schema, submitted: submitted, old: old, values: &values, issues: &issues,
+                                  requester: requester, work: work)
+        }
+        let skip = Set(issues.keys).union(c.schema.isAuth ? ["password"] : [])
+        validatePlainFields(c.schema, values: values, old: old, skip: skip, into: &issues)
+        return UpdatePlan(old: old, values: values, issues: issues, skip: skip)
+    }
+
 
     /// `DELETE /records/{id}`: removes the record and resolves relations pointing at it
     /// (cascade, unset, or refuse when a required relation would become empty; spec §3.5).
