@@ -101,9 +101,9 @@ package enum MultipartFuzzEntry {
                     consumedTotal += used
                 }
             }
+            if outcome.error != nil { return outcome }
             pending.removeFirst(consumedTotal)
             outcome.maxRetained = max(outcome.maxRetained, pending.count)
-            if outcome.error != nil { return outcome }
         }
         do throws(MultipartError) {
             try parser.finish()
