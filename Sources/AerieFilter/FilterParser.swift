@@ -136,29 +136,12 @@ private struct Parser {
             return .string(text)
         case .identifier(let name, let isCall):
             if isCall { return try parseCall(name: name, at: token.start, functionDepth: functionDepth + 1) }
-            return Self.operand(forIdentifier: name, position: lexer.position(at: token.start))
+            return FilterParserLiterals.operand(forIdentifier: name, position: lexer.position(at: token.start))
         case .end:
             throw lexer.error("unexpected end of filter, expected an operand", at: token.start)
         default:
             throw unexpected(token)
         }
-    }
-
-    /// Literal words and macros are recognised here; everything else goes to the resolver.
-    ///
-    /// PocketBase treats `true`/`false`/`null` (any case) as literals only when no field has that
-    /// name, and field names may not be those words, so they are always literals (spec §5.2).
-    static func operand(forIdentifier name: String, position: SourcePosition) -> FilterOperand {
-        if let macro = FilterMacro(rawValue: name) { return .macro(macro) }
-        if name.utf8.count <= 5 {
-            switch name.lowercased() {
-            case "true": return .bool(true)
-            case "false": return .bool(false)
-            case "null": return .null
-            default: break
-            }
-        }
-        return .identifier(name, position: position)
     }
 
     /// `name "(" [arg ("," arg)* ","?] ")"` with the argument rules of spec §5.9.
@@ -215,4 +198,25 @@ private struct Parser {
         }
         return .function(function, args: args, position: position)
     }
+}
+
+/// Recognition of literal words and macros, shared by the filter and sort parsers.
+enum FilterParserLiterals {
+    /// Literal words and macros are recognised here; everything else goes to the resolver.
+    ///
+    /// PocketBase treats `true`/`false`/`null` (any case) as literals only when no field has that
+    /// name, and field names may not be those words, so they are always literals (spec §5.2).
+    static func operand(forIdentifier name: String, position: SourcePosition) -> FilterOperand {
+        if let macro = FilterMacro(rawValue: name) { return .macro(macro) }
+        if name.utf8.count <= 5 {
+            switch name.lowercased() {
+            case "true": return .bool(true)
+            case "false": return .bool(false)
+            case "null": return .null
+            default: break
+            }
+        }
+        return .identifier(name, position: position)
+    }
+
 }
