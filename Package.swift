@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "AerieSQLite", dependencies: ["CSQLite", "AerieBase"], swiftSettings: strict),
         .target(name: "AerieCrypto", dependencies: ["COpenSSL", "AerieBase"], swiftSettings: strict),
         .target(name: "AerieHTTP", dependencies: ["CLinux", "AerieBase"], swiftSettings: strict),
+        .target(name: "AerieFilter", dependencies: ["AerieBase"], swiftSettings: strict),
 
         // L2: the domain (schema, fields, records, auth). Knows nothing of HTTP.
         .target(
@@ -62,6 +63,7 @@ let package = Package(
         .testTarget(name: "AerieJSONTests", dependencies: ["AerieJSON"], swiftSettings: strict),
         .testTarget(name: "AerieSQLiteTests", dependencies: ["AerieSQLite"], swiftSettings: strict),
         .testTarget(name: "AerieCryptoTests", dependencies: ["AerieCrypto"], swiftSettings: strict),
+        .testTarget(name: "AerieFilterTests", dependencies: ["AerieFilter"], swiftSettings: strict),
         .testTarget(name: "AerieHTTPTests", dependencies: ["AerieHTTP", "AerieBase"], swiftSettings: strict),
         .testTarget(name: "AerieCoreTests", dependencies: ["AerieCore", "AerieJSON", "AerieSQLite"], swiftSettings: strict),
         .testTarget(
