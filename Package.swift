@@ -35,7 +35,7 @@ let package = Package(
         // L2: the domain (schema, fields, records, auth). Knows nothing of HTTP.
         .target(
             name: "AerieCore",
-            dependencies: ["AerieBase", "AerieJSON", "AerieSQLite", "AerieCrypto", "AerieTemplates"],
+            dependencies: ["AerieBase", "AerieJSON", "AerieSQLite", "AerieCrypto", "AerieFilter", "AerieTemplates"],
             swiftSettings: strict),
 
         // L3: routes, the error envelope, middleware.

@@ -27,13 +27,14 @@ public final class App: Sendable {
     public let records: RecordService
     public let auth: AuthService
 
-    init(directory: String, schema: Schema, pool: DatabasePool, secrets: [String: String]) {
+    init(directory: String, schema: Schema, pool: DatabasePool, secrets: [String: String]) throws {
         self.directory = directory
         self.schema = schema
         self.pool = pool
-        let compiled = CompiledSchema(schema: schema)
-        self.auth = AuthService(schema: compiled, pool: pool, secrets: secrets)
-        self.records = RecordService(schema: compiled, pool: pool, auth: auth)
+        let compiled = try CompiledSchema(schema: schema)
+        self.records = RecordService(schema: compiled, pool: pool)
+        self.auth = AuthService(schema: compiled, pool: pool, secrets: secrets, records: records)
+        try records.checkRules()
     }
 
     /// The database file inside a data directory.
@@ -62,7 +63,7 @@ public final class App: Sendable {
                 for step in plan.steps { Log.info("schema: \(step.summary)") }
                 return try loadSecrets(db, schema: schema)
             }
-            return App(directory: directory, schema: schema, pool: pool, secrets: secrets)
+            return try App(directory: directory, schema: schema, pool: pool, secrets: secrets)
         } catch {
             pool.close()
             throw error

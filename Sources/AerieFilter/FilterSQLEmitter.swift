@@ -146,7 +146,9 @@ private struct Emission<Resolver: FieldResolver> {
             case .value(let value):
                 return Self.valueSide(value)
             case .identifier(let resolved):
-                if resolved.multiValueSource == nil { addJoins(resolved.joins) }
+                // A multi-valued source may be correlated with joined rows (`room.members_via_room.user`),
+                // so its joins belong to the outer query too; they are single-row LEFT JOINs.
+                addJoins(resolved.joins)
                 return Side(sql: resolved.expression, multi: resolved.multiValueSource, noCoalesce: resolved.kind == .json)
             }
         case .function(let function, let args, _):

@@ -23,10 +23,15 @@ import Testing
         #expect(try s.request("DELETE", "/api/collections/secrets/records/\(id)", token: token).status == 204)
     }
 
-    @Test func expressionRules_FailClosedForNonSuperusers() throws {
+    @Test func expressionRules_FilterGuestsOut() throws {
         let s = try blogServer(); defer { s.stop() }
-        #expect(try s.request("GET", "/api/collections/guarded/records").status == 403)
-        #expect(try s.request("GET", "/api/collections/guarded/records", token: try s.superuserToken()).status == 200)
+        let token = try s.superuserToken()
+        #expect(try s.request("POST", "/api/collections/guarded/records", json: ["value": "x"], token: token).status == 200)
+        let guest = try s.request("GET", "/api/collections/guarded/records")
+        #expect(guest.status == 200)
+        #expect(guest.json["totalItems"] == 0, "@request.auth.id != '' hides every row from guests")
+        #expect(try s.request("POST", "/api/collections/guarded/records", json: ["value": "y"]).status == 400)
+        #expect(try s.request("GET", "/api/collections/guarded/records", token: token).json["totalItems"] == 1)
     }
 
     @Test func superuserLogin_ReturnsTokenAndRecord() throws {

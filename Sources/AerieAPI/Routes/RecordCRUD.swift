@@ -9,17 +9,25 @@ extension APIResponder {
         app.auth.requester(authorization: ctx.request.header("authorization"))
     }
 
+    /// The `@request.*` facts of an HTTP request; header names as rules spell them (`x_token` → `X-Token`).
+    func requestInfo(_ ctx: RouteContext) -> RequestInfo {
+        let request = ctx.request
+        return RequestInfo(method: request.method == .head ? "GET" : request.method.rawValue,
+                           query: { request.queryValue($0) },
+                           header: { request.header(String($0.map { $0 == "_" ? "-" : $0 })) })
+    }
+
     /// `GET /api/collections/{c}/records`.
     func listRecords(_ ctx: RouteContext) throws -> HTTPResponse {
         let r = ctx.request
         let query = try ListQuery.parse(page: r.queryValue("page"), perPage: r.queryValue("perPage"), sort: r.queryValue("sort"),
                                         skipTotal: r.queryValue("skipTotal"), filter: r.queryValue("filter"))
-        return json(.ok, try app.records.list(collection: ctx.parameters["collection"], query: query, requester: requester(ctx)))
+        return json(.ok, try app.records.list(collection: ctx.parameters["collection"], query: query, requester: requester(ctx), request: requestInfo(ctx)))
     }
 
     /// `GET /api/collections/{c}/records/{id}`.
     func viewRecord(_ ctx: RouteContext) throws -> HTTPResponse {
-        json(.ok, try app.records.view(collection: ctx.parameters["collection"], id: ctx.parameters["id"], requester: requester(ctx)))
+        json(.ok, try app.records.view(collection: ctx.parameters["collection"], id: ctx.parameters["id"], requester: requester(ctx), request: requestInfo(ctx)))
     }
 
     /// `POST /api/collections/{c}/records` → 200 with the record.
@@ -29,19 +37,19 @@ extension APIResponder {
             throw APIError(status: .notFound, message: "Missing or invalid collection context.")
         }
         let body = try RequestBody.object(ctx.request)
-        return json(.ok, try app.records.create(collection: ctx.parameters["collection"], body: body, requester: who))
+        return json(.ok, try app.records.create(collection: ctx.parameters["collection"], body: body, requester: who, request: requestInfo(ctx)))
     }
 
     /// `PATCH /api/collections/{c}/records/{id}`.
     func updateRecord(_ ctx: RouteContext) throws -> HTTPResponse {
         let who = requester(ctx)
         let body = try RequestBody.object(ctx.request)
-        return json(.ok, try app.records.update(collection: ctx.parameters["collection"], id: ctx.parameters["id"], body: body, requester: who))
+        return json(.ok, try app.records.update(collection: ctx.parameters["collection"], id: ctx.parameters["id"], body: body, requester: who, request: requestInfo(ctx)))
     }
 
     /// `DELETE /api/collections/{c}/records/{id}` → 204.
     func deleteRecord(_ ctx: RouteContext) throws -> HTTPResponse {
-        try app.records.delete(collection: ctx.parameters["collection"], id: ctx.parameters["id"], requester: requester(ctx))
+        try app.records.delete(collection: ctx.parameters["collection"], id: ctx.parameters["id"], requester: requester(ctx), request: requestInfo(ctx))
         return HTTPResponse(status: .noContent)
     }
 }

@@ -13,11 +13,14 @@ public final class AuthService: Sendable {
     let pool: DatabasePool
     /// Per auth collection id: the `authToken` secret (never sent to clients).
     let secrets: [String: String]
+    /// Evaluates `authRule`.
+    let records: RecordService
 
-    init(schema: CompiledSchema, pool: DatabasePool, secrets: [String: String]) {
+    init(schema: CompiledSchema, pool: DatabasePool, secrets: [String: String], records: RecordService) {
         self.schema = schema
         self.pool = pool
         self.secrets = secrets
+        self.records = records
     }
 
     /// The requester an `Authorization` header value stands for. A missing, malformed,
@@ -102,16 +105,14 @@ public final class AuthService: Sendable {
             if found == nil { PasswordHash.dummyVerify(password: password) }
             throw CoreError.badRequest("Failed to authenticate.")
         }
-        if !c.schema.isSuperusers && !requester.isSuperuser {
-            guard let rule = options.authRule else {
-                throw CoreError.forbidden("The request doesn't satisfy the collection requirements to authenticate.")
-            }
-            if !rule.isEmpty {
-                // Expression auth rules are evaluated by the rules engine; until then they fail closed.
-                throw CoreError.forbidden("The request doesn't satisfy the collection requirements to authenticate.")
-            }
-        }
         let id = record["id"]?.stringValue ?? ""
+        if !c.schema.isSuperusers && !requester.isSuperuser {
+            // authRule runs against the record that just proved its credentials (spec §7).
+            let denied = CoreError.forbidden("The request doesn't satisfy the collection requirements to authenticate.")
+            let me = Requester(collectionID: c.schema.id, recordID: id, isSuperuser: false)
+            guard let access = try? records.access(c.rules.auth, c, requester: me) else { throw denied }
+            guard try pool.read({ db in try records.row(id, of: c, satisfies: access, db: db) }) else { throw denied }
+        }
         if PasswordHash.needsRehash(hash) {
             let rehashed = PasswordHash.make(password: password)
             _ = try? pool.write { db in

@@ -1,15 +1,41 @@
 // Aerie — per-collection SQL and lookups prepared once when the schema loads
 // SPDX-License-Identifier: MIT
 import AerieBase
+import AerieFilter
 import AerieSQLite
+
+/// A rule after parsing: locked (`null`), open (`""`) or a filter expression.
+enum ParsedRule: Sendable {
+    case locked
+    case open
+    case expression(FilterExpression, text: String)
+
+    init(_ text: String?) throws(FilterError) {
+        guard let text else { self = .locked; return }
+        guard let expression = try FilterParser.parse(text) else { self = .open; return }
+        self = .expression(expression, text: text)
+    }
+}
+
+/// Every rule of one collection, parsed once when the schema loads.
+struct ParsedRules: Sendable {
+    var list: ParsedRule
+    var view: ParsedRule
+    var create: ParsedRule
+    var update: ParsedRule
+    var delete: ParsedRule
+    var auth: ParsedRule
+}
 
 /// A collection with the SQL text and column positions the hot paths need, computed once.
 struct CompiledCollection: Sendable {
     let schema: CollectionSchema
     /// Fields that appear in record JSON, in column order of `selectList`.
     let outputFields: [any FieldType]
-    /// `"id", "title", …` for the output fields.
+    /// `"posts"."id", "posts"."title", …` for the output fields (qualified: filters may join other tables).
     let selectList: String
+    /// The collection's rules, parsed.
+    let rules: ParsedRules
     let table: String
     let viewSQL: String
     let insertSQL: String
@@ -18,13 +44,17 @@ struct CompiledCollection: Sendable {
     let emailVisibilityColumn: Int?
     let idColumn: Int
 
-    init(_ c: CollectionSchema, dialect: any SQLDialect) {
+    init(_ c: CollectionSchema, dialect: any SQLDialect) throws(FilterError) {
         schema = c
+        rules = ParsedRules(list: try ParsedRule(c.rules.list), view: try ParsedRule(c.rules.view),
+                            create: try ParsedRule(c.rules.create), update: try ParsedRule(c.rules.update),
+                            delete: try ParsedRule(c.rules.delete), auth: try ParsedRule(c.auth.map { $0.authRule } ?? nil))
         let outputs = c.fields.filter { $0.isOutput && $0.name != "tokenKey" }
         outputFields = outputs
         table = dialect.quoteIdentifier(c.name)
-        selectList = outputs.map { dialect.quoteIdentifier($0.name) }.joined(separator: ", ")
-        viewSQL = "SELECT \(selectList) FROM \(table) WHERE \(dialect.quoteIdentifier("id")) = ? LIMIT 1"
+        let qualifiedTable = dialect.quoteIdentifier(c.name)
+        selectList = outputs.map { qualifiedTable + "." + dialect.quoteIdentifier($0.name) }.joined(separator: ", ")
+        viewSQL = "SELECT \(selectList) FROM \(qualifiedTable) WHERE \(qualifiedTable).\(dialect.quoteIdentifier("id")) = ? LIMIT 1"
         let columns = c.fields.map { dialect.quoteIdentifier($0.name) }.joined(separator: ", ")
         let marks = c.fields.indices.map { dialect.placeholder($0 + 1) }.joined(separator: ", ")
         insertSQL = "INSERT INTO \(table) (\(columns)) VALUES (\(marks))"
@@ -40,11 +70,18 @@ struct CompiledSchema: Sendable {
     let dialect: any SQLDialect
     private let byID: [String: CompiledCollection]
 
-    init(schema: Schema, dialect: any SQLDialect = SQLiteDialect()) {
+    /// Compiles every collection; a rule that does not parse or names unknown fields is a startup error.
+    init(schema: Schema, dialect: any SQLDialect = SQLiteDialect()) throws {
         self.schema = schema
         self.dialect = dialect
         var map: [String: CompiledCollection] = [:]
-        for c in schema.collections { map[c.id] = CompiledCollection(c, dialect: dialect) }
+        for c in schema.collections {
+            do {
+                map[c.id] = try CompiledCollection(c, dialect: dialect)
+            } catch {
+                throw StartupError("collection \(c.name): a rule does not parse: \(error)")
+            }
+        }
         byID = map
     }
 

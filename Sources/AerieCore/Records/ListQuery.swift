@@ -5,18 +5,13 @@
 public struct ListQuery: Sendable, Hashable {
     public var page = 1
     public var perPage = 30
-    public var sort: [SortTerm] = []
+    /// The raw `sort` parameter, parsed by the records service (spec §6).
+    public var sort = ""
     public var skipTotal = false
-    /// The raw `filter` parameter (the filter language arrives with the query-language work).
+    /// The raw `filter` parameter (spec §5).
     public var filter = ""
 
     public init() {}
-
-    /// One `sort` term: a field name or `@random` / `@rowid`, ascending or descending.
-    public struct SortTerm: Sendable, Hashable {
-        public var field: String
-        public var descending: Bool
-    }
 
     /// Parses `page`, `perPage`, `sort`, `skipTotal` and `filter` (first occurrence of each).
     public static func parse(page: String?, perPage: String?, sort: String?, skipTotal: String?, filter: String?) throws(CoreError) -> ListQuery {
@@ -36,18 +31,7 @@ public struct ListQuery: Sendable, Hashable {
             default: throw CoreError.badRequest("Invalid skipTotal parameter.")
             }
         }
-        if let sort, !sort.isEmpty {
-            let terms = sort.split(separator: ",", omittingEmptySubsequences: true)
-            guard terms.count <= 8 else { throw CoreError.badRequest("Too many sort fields (max 8).") }
-            for raw in terms {
-                var term = String(raw).trimmingSpaces()
-                guard !term.isEmpty else { continue }
-                guard term.utf8.count <= 255 else { throw CoreError.badRequest("Invalid sort field.") }
-                var descending = false
-                if term.hasPrefix("-") { descending = true; term.removeFirst() } else if term.hasPrefix("+") { term.removeFirst() }
-                q.sort.append(SortTerm(field: term.trimmingSpaces(), descending: descending))
-            }
-        }
+        q.sort = sort ?? ""
         q.filter = filter ?? ""
         return q
     }

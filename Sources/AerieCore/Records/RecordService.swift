@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 import AerieBase
 import AerieCrypto
+import AerieFilter
 public import AerieJSON
 import AerieSQLite
 
@@ -10,24 +11,12 @@ import AerieSQLite
 public final class RecordService: Sendable {
     let schema: CompiledSchema
     let pool: DatabasePool
-    let auth: AuthService
+    /// Parsed client filters, bounded like PocketBase's (500 entries).
+    let filterCache = FilterCache(capacity: 500)
 
-    init(schema: CompiledSchema, pool: DatabasePool, auth: AuthService) {
+    init(schema: CompiledSchema, pool: DatabasePool) {
         self.schema = schema
         self.pool = pool
-        self.auth = auth
-    }
-
-    // MARK: - Rules
-
-    /// Applies a rule before any lookup: `null` → 403 for everyone but superusers, `""` → open.
-    /// Expression rules are compiled by the rules engine; until it evaluates them, they
-    /// fail closed (superusers only) so that no record is ever exposed by mistake.
-    func authorize(_ rule: String?, _ requester: Requester) throws(CoreError) {
-        if requester.isSuperuser { return }
-        guard let rule else { throw CoreError.superusersOnly }
-        if rule.isEmpty { return }
-        throw CoreError.superusersOnly
     }
 
     func lookup(_ key: String) throws(CoreError) -> CompiledCollection {
@@ -37,34 +26,67 @@ public final class RecordService: Sendable {
 
     // MARK: - Read
 
-    /// `GET /records`: a page of records in the list envelope.
-    public func list(collection key: String, query: ListQuery, requester: Requester) throws -> [UInt8] {
+    /// `GET /records`: a page of records in the list envelope. The list rule and the client
+    /// `filter` become one WHERE clause, so totals count only visible rows (spec §3.1, §7).
+    public func list(collection key: String, query: ListQuery, requester: Requester, request: RequestInfo = RequestInfo()) throws -> [UInt8] {
         let c = try lookup(key)
-        try authorize(c.schema.rules.list, requester)
+        var conditions = QueryConditions()
+        conditions.add(try access(c.rules.list, c, requester: requester, context: RuleContext(request: request)))
+        let clientResolver = try resolver(c, requester: requester, context: RuleContext(request: request), clientFilter: true)
         if !query.filter.isEmpty {
-            if !requester.isSuperuser && (query.filter.contains("@request.") || query.filter.contains("@collection.")) {
-                throw CoreError.forbidden(query.filter.contains("@collection.") ? "Only superusers can filter by @collection." : "Only superusers can filter by @request.")
+            if !requester.isSuperuser {
+                // PocketBase's check is a substring test on the raw parameter (spec §3.1).
+                if query.filter.contains("@collection.") { throw CoreError.forbidden("Only superusers can filter by @collection.") }
+                if query.filter.contains("@request.") { throw CoreError.forbidden("Only superusers can filter by @request.") }
             }
-            throw CoreError.badRequest("The filter parameter is not supported yet.")
+            do {
+                if let expression = try filterCache.expression(for: query.filter) {
+                    conditions.add(try FilterSQLEmitter(resolver: clientResolver).emit(expression))
+                }
+            } catch {
+                throw CoreError.badRequest("Invalid filter: \(error)")
+            }
         }
         var orderBy: [String] = []
-        for term in query.sort {
-            let direction = term.descending ? " DESC" : " ASC"
-            switch term.field {
-            case "@random": orderBy.append("RANDOM()")
-            case "@rowid": orderBy.append("\(c.table).rowid\(direction)")
-            default:
-                guard let f = c.schema.field(named: term.field), f.isOutput || requester.isSuperuser,
-                      !f.base.hidden || requester.isSuperuser else {
-                    throw CoreError.badRequest("Invalid sort field \"\(term.field)\".")
+        var orderArguments: [SQLValue] = []
+        let terms: [SortTerm]
+        do {
+            terms = try SortParser.parse(query.sort)
+        } catch {
+            throw CoreError.badRequest("Invalid sort: \(error).")
+        }
+        for term in terms {
+            switch term.target {
+            case .random: orderBy.append("RANDOM()")
+            case .rowID: orderBy.append("\(c.table).rowid \(term.direction)")
+            case .identifier(let name, let position):
+                if !requester.isSuperuser && (name.hasPrefix("@request") || name.hasPrefix("@collection")) {
+                    throw CoreError.forbidden(name.hasPrefix("@collection") ? "Only superusers can filter by @collection." : "Only superusers can filter by @request.")
                 }
-                orderBy.append("\(c.table).\(schema.dialect.quoteIdentifier(f.name))\(direction)")
+                let resolution: FieldResolution
+                do {
+                    resolution = try clientResolver.resolve(name, at: position)
+                } catch {
+                    throw CoreError.badRequest("Invalid sort: \(error).")
+                }
+                guard case .identifier(let r) = resolution, !r.isMultiValued else {
+                    throw CoreError.badRequest("Invalid sort: \"\(name)\" cannot be sorted by.")
+                }
+                conditions.addJoins(r.joins)
+                orderBy.append("\(r.expression.sql) \(term.direction)")
+                orderArguments += r.expression.arguments.map(QueryConditions.sqlValue)
             }
         }
-        var sql = "SELECT \(c.selectList) FROM \(c.table)"
+        var sql = "SELECT \(c.selectList) FROM \(c.table)\(conditions.joinSQL)"
+        var countSQL = "SELECT COUNT(*) FROM \(c.table)\(conditions.joinSQL)"
+        if let whereSQL = conditions.whereSQL {
+            sql += " WHERE " + whereSQL
+            countSQL += " WHERE " + whereSQL
+        }
         if !orderBy.isEmpty { sql += " ORDER BY " + orderBy.joined(separator: ", ") }
         sql += " LIMIT ? OFFSET ?"
         let offset = Int64(query.page - 1).multipliedReportingOverflow(by: Int64(query.perPage))
+        let arguments = conditions.arguments
         let serializer = RecordSerializer(collection: c, requester: requester)
         return try pool.read { db in
             var w = JSONWriter(capacity: 4096)
@@ -72,7 +94,7 @@ public final class RecordService: Sendable {
             w.key("items")
             w.beginArray()
             if !offset.overflow {
-                try db.query(sql, [.integer(Int64(query.perPage)), .integer(offset.partialValue)]) { row in
+                try db.query(sql, arguments + orderArguments + [.integer(Int64(query.perPage)), .integer(offset.partialValue)]) { row in
                     serializer.write(row: row, to: &w)
                 }
             }
@@ -84,7 +106,7 @@ public final class RecordService: Sendable {
                 w.key("totalPages"); w.int(-1)
             } else {
                 let total: Int64
-                if case .integer(let n)? = try db.queryScalar("SELECT COUNT(*) FROM \(c.table)") { total = n } else { total = 0 }
+                if case .integer(let n)? = try db.queryScalar(countSQL, arguments) { total = n } else { total = 0 }
                 w.key("totalItems"); w.int(total)
                 w.key("totalPages"); w.int((total + Int64(query.perPage) - 1) / Int64(query.perPage))
             }
@@ -94,14 +116,23 @@ public final class RecordService: Sendable {
     }
 
     /// `GET /records/{id}`: one record, or 404 when it does not exist.
-    public func view(collection key: String, id: String, requester: Requester) throws -> [UInt8] {
+    public func view(collection key: String, id: String, requester: Requester, request: RequestInfo = RequestInfo()) throws -> [UInt8] {
         let c = try lookup(key)
-        try authorize(c.schema.rules.view, requester)
+        let rule = try access(c.rules.view, c, requester: requester, context: RuleContext(request: request))
         let serializer = RecordSerializer(collection: c, requester: requester)
+        // A record the view rule hides is indistinguishable from a missing one (404).
+        var sql = c.viewSQL
+        var arguments: [SQLValue] = [.text(id)]
+        if case .restricted(let ruleSQL) = rule {
+            var conditions = QueryConditions()
+            conditions.add(ruleSQL)
+            sql = "SELECT \(c.selectList) FROM \(c.table)\(conditions.joinSQL) WHERE \(c.table).\(schema.dialect.quoteIdentifier("id")) = ? AND \(conditions.whereSQL ?? "1") LIMIT 1"
+            arguments = conditions.joinArguments + [.text(id)] + conditions.conditionArguments
+        }
         let body = try pool.read { db -> [UInt8]? in
-            let stmt = try db.cachedStatement(c.viewSQL)
+            let stmt = try db.cachedStatement(sql)
             defer { stmt.reset() }
-            try stmt.bind(.text(id), at: 1)
+            try stmt.bind(arguments)
             guard try stmt.step() else { return nil }
             var w = JSONWriter(capacity: 512)
             serializer.write(row: stmt, to: &w)
@@ -114,10 +145,10 @@ public final class RecordService: Sendable {
     // MARK: - Write
 
     /// `POST /records`: validates and inserts a record; returns it.
-    public func create(collection key: String, body: JSONObject, requester: Requester) throws -> [UInt8] {
+    public func create(collection key: String, body: JSONObject, requester: Requester, request: RequestInfo = RequestInfo()) throws -> [UInt8] {
         let c = try lookup(key)
         if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
-        try authorize(c.schema.rules.create, requester)
+        if case .locked = c.rules.create, !requester.isSuperuser { throw CoreError.superusersOnly }
         // Everything that needs no database (coercion, ids, plain validation, password hashing)
         // happens here on the worker, so the serialized write below stays short.
         var values = [String: JSON]()
@@ -148,7 +179,15 @@ public final class RecordService: Sendable {
         let skip = Set(issues.keys).union(c.schema.isAuth ? ["password"] : [])
         validatePlainFields(c.schema, values: finalValues, old: nil, skip: skip, into: &issues)
         let checkedIssues = issues
+        let submittedKeys = Set(body.keys)
+        let rule = try access(c.rules.create, c, requester: requester,
+                              context: RuleContext(request: request, body: finalValues.filter { submittedKeys.contains($0.key) },
+                                                   submittedKeys: submittedKeys))
         try pool.write { db in
+            // Rules come before validation: a record the create rule rejects is a plain 400 (spec §7).
+            guard try newRecord(finalValues, of: c, satisfies: rule, db: db) else {
+                throw CoreError.badRequest("Failed to create record.")
+            }
             var issues = checkedIssues
             try validateRelations(c.schema, values: finalValues, old: nil, db: db, skip: skip, into: &issues)
             if !issues.isEmpty { throw CoreError.badRequest("Failed to create record.", fields: issues) }
@@ -169,10 +208,10 @@ public final class RecordService: Sendable {
     }
 
     /// `PATCH /records/{id}`: applies the submitted keys to the stored record.
-    public func update(collection key: String, id: String, body: JSONObject, requester: Requester) throws -> [UInt8] {
+    public func update(collection key: String, id: String, body: JSONObject, requester: Requester, request: RequestInfo = RequestInfo()) throws -> [UInt8] {
         let c = try lookup(key)
         if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
-        try authorize(c.schema.rules.update, requester)
+        if case .locked = c.rules.update, !requester.isSuperuser { throw CoreError.superusersOnly }
         // scrypt takes ~0.2 s: hash a new password and check the old one before taking the writer.
         let secrets = c.schema.isAuth ? try passwordWork(c, id: id, body: body, requester: requester) : PasswordWork()
         // Optimistic: plan the change from a snapshot on a reader, then, under the writer, apply it
@@ -185,6 +224,12 @@ public final class RecordService: Sendable {
             if current != plan.old {
                 plan = try planUpdate(c, id: id, old: current, body: body, requester: requester, work: secrets)
             }
+            // The update rule sees the stored row, and the submitted values as @request.body (spec §7).
+            let submittedKeys = Set(body.keys)
+            let rule = try access(c.rules.update, c, requester: requester,
+                                  context: RuleContext(request: request, body: plan.values.filter { submittedKeys.contains($0.key) },
+                                                       submittedKeys: submittedKeys, oldValues: plan.old))
+            guard try row(id, of: c, satisfies: rule, db: db) else { throw CoreError.missingResource }
             var issues = plan.issues
             try validateRelations(c.schema, values: plan.values, old: plan.old, db: db, skip: plan.skip, into: &issues)
             if !issues.isEmpty { throw CoreError.badRequest("Failed to update record.", fields: issues) }
@@ -244,12 +289,12 @@ public final class RecordService: Sendable {
 
     /// `DELETE /records/{id}`: removes the record and resolves relations pointing at it
     /// (cascade, unset, or refuse when a required relation would become empty; spec §3.5).
-    public func delete(collection key: String, id: String, requester: Requester) throws {
+    public func delete(collection key: String, id: String, requester: Requester, request: RequestInfo = RequestInfo()) throws {
         let c = try lookup(key)
         if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
-        try authorize(c.schema.rules.delete, requester)
+        let rule = try access(c.rules.delete, c, requester: requester, context: RuleContext(request: request))
         try pool.write { db in
-            guard try load(c, id: id, db: db) != nil else { throw CoreError.missingResource }
+            guard try load(c, id: id, db: db) != nil, try row(id, of: c, satisfies: rule, db: db) else { throw CoreError.missingResource }
             var visited = Set<String>()
             try deleteCascading(c, id: id, db: db, visited: &visited, depth: 0)
         }

@@ -1,0 +1,151 @@
+// Aerie — evaluating API rules and client filters as SQL
+// SPDX-License-Identifier: MIT
+import AerieBase
+import AerieFilter
+import AerieJSON
+import AerieSQLite
+
+/// The outcome of a rule for one requester: everything, or only rows matching a condition.
+enum RuleAccess {
+    case all
+    case restricted(FilterSQL)
+}
+
+/// A WHERE clause assembled from rule and filter conditions, with their joins.
+struct QueryConditions {
+    private(set) var joins: [String] = []
+    private(set) var conditions: [String] = []
+    private(set) var joinArguments: [SQLValue] = []
+    private(set) var conditionArguments: [SQLValue] = []
+
+    mutating func add(_ sql: FilterSQL) {
+        for join in sql.joins where !joins.contains(join.sql) {
+            joins.append(join.sql)
+            joinArguments += join.arguments.map(QueryConditions.sqlValue)
+        }
+        conditions.append(sql.condition.sql)
+        conditionArguments += sql.condition.arguments.map(QueryConditions.sqlValue)
+    }
+
+    mutating func add(_ access: RuleAccess) {
+        if case .restricted(let sql) = access { add(sql) }
+    }
+
+    /// Adds the joins an ORDER BY term needs; returns its arguments.
+    mutating func addJoins(_ extra: [SQLFragment]) {
+        for join in extra where !joins.contains(join.sql) {
+            joins.append(join.sql)
+            joinArguments += join.arguments.map(QueryConditions.sqlValue)
+        }
+    }
+
+    /// ` LEFT JOIN … LEFT JOIN …` (with a leading space) or "".
+    var joinSQL: String { joins.isEmpty ? "" : " " + joins.joined(separator: " ") }
+
+    /// `cond1 AND cond2` or nil.
+    var whereSQL: String? { conditions.isEmpty ? nil : conditions.joined(separator: " AND ") }
+
+    /// Arguments in statement order: joins, then conditions.
+    var arguments: [SQLValue] { joinArguments + conditionArguments }
+
+    static func sqlValue(_ v: FilterValue) -> SQLValue {
+        switch v {
+        case .null: .null
+        case .integer(let i): .integer(i)
+        case .double(let d): .real(d)
+        case .text(let s): .text(s)
+        case .bool(let b): .integer(b ? 1 : 0)
+        }
+    }
+}
+
+extension RecordService {
+    /// The facts a rule sees besides the row itself.
+    struct RuleContext {
+        var request = RequestInfo()
+        var body: [String: JSON] = [:]
+        var submittedKeys: Set<String> = []
+        var oldValues: [String: JSON]?
+    }
+
+    func resolver(_ c: CompiledCollection, requester: Requester, context: RuleContext, clientFilter: Bool,
+                  baseAlias: String? = nil) throws -> RecordFieldResolver {
+        RecordFieldResolver(schema: schema, base: c, baseAlias: baseAlias ?? c.table, requester: requester,
+                            authRecord: try authRecord(for: requester), request: context.request, body: context.body,
+                            submittedKeys: context.submittedKeys, oldValues: context.oldValues, isClientFilter: clientFilter)
+    }
+
+    /// Applies a rule: `null` → 403 for everyone but superusers, `""` → everything, an
+    /// expression → a condition for the SQL (spec §7).
+    func access(_ rule: ParsedRule, _ c: CompiledCollection, requester: Requester, context: RuleContext = RuleContext(),
+                baseAlias: String? = nil) throws -> RuleAccess {
+        if requester.isSuperuser { return .all }
+        switch rule {
+        case .locked: throw CoreError.superusersOnly
+        case .open: return .all
+        case .expression(let expression, _):
+            let r = try resolver(c, requester: requester, context: context, clientFilter: false, baseAlias: baseAlias)
+            do {
+                return .restricted(try FilterSQLEmitter(resolver: r).emit(expression))
+            } catch {
+                throw CoreError.internal(detail: "rule of \(c.schema.name) failed to compile: \(error)")
+            }
+        }
+    }
+
+    /// The requester's own record, for `@request.auth.<field>` (nil for guests).
+    func authRecord(for requester: Requester) throws -> [String: JSON]? {
+        guard let id = requester.recordID, let collectionID = requester.collectionID, let c = schema.collection(collectionID) else { return nil }
+        return try pool.read { db in try load(c, id: id, db: db) }
+    }
+
+    /// Compiles every expression rule once with a guest and with a stand-in user, so a rule that names
+    /// an unknown field stops the server at start instead of failing requests.
+    func checkRules() throws {
+        for c in schema.schema.collections {
+            guard let compiled = schema.collection(c.id) else { continue }
+            let rules = compiled.rules
+            for (name, rule) in [("listRule", rules.list), ("viewRule", rules.view), ("createRule", rules.create),
+                                 ("updateRule", rules.update), ("deleteRule", rules.delete), ("authRule", rules.auth)] {
+                guard case .expression(let expression, _) = rule else { continue }
+                let r = RecordFieldResolver(schema: schema, base: compiled, baseAlias: compiled.table, requester: .guest, authRecord: nil,
+                                            request: RequestInfo(), body: [:], submittedKeys: [], oldValues: nil, isClientFilter: false)
+                do {
+                    _ = try FilterSQLEmitter(resolver: r).emit(expression)
+                } catch {
+                    throw StartupError("collection \(c.name): \(name) is invalid: \(error)")
+                }
+            }
+        }
+    }
+
+    /// Whether the row `id` satisfies a restricted rule (`SELECT 1 … WHERE id = ? AND rule`).
+    func row(_ id: String, of c: CompiledCollection, satisfies access: RuleAccess, db: Connection) throws -> Bool {
+        guard case .restricted(let sql) = access else { return true }
+        var conditions = QueryConditions()
+        conditions.add(sql)
+        let idColumn = "\(c.table).\(schema.dialect.quoteIdentifier("id"))"
+        let query = "SELECT 1 FROM \(c.table)\(conditions.joinSQL) WHERE \(idColumn) = ? AND \(conditions.whereSQL ?? "1") LIMIT 1"
+        var args = conditions.joinArguments
+        args.append(.text(id))
+        args += conditions.conditionArguments
+        return try db.queryRow(query, args) != nil
+    }
+
+    /// Whether the would-be record `values` satisfies the create rule: the rule runs against a
+    /// one-row CTE named like the table, standing in for it (spec §7).
+    func newRecord(_ values: [String: JSON], of c: CompiledCollection, satisfies access: RuleAccess, db: Connection) throws -> Bool {
+        guard case .restricted(let sql) = access else { return true }
+        var conditions = QueryConditions()
+        conditions.add(sql)
+        let q = schema.dialect.quoteIdentifier
+        let columns = c.schema.fields.map { "? AS \(q($0.name))" }.joined(separator: ", ")
+        var args: [SQLValue] = c.schema.fields.map { f in
+            if c.schema.isAuth && f.name == "verified" { return .integer(0) }   // forced false for the rule (spec §7)
+            return f.sqlValue(values[f.name] ?? f.zeroValue)
+        }
+        args += conditions.arguments
+        let query = "WITH \(c.table) AS (SELECT \(columns)) SELECT 1 FROM \(c.table)\(conditions.joinSQL) WHERE \(conditions.whereSQL ?? "1") LIMIT 1"
+        return try db.queryRow(query, args) != nil
+    }
+}
