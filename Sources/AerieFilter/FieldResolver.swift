@@ -119,10 +119,15 @@ public protocol FieldResolver {
 
 /// The modifiers an identifier may end with (spec §5.6).
 public enum FilterModifier: String, Sendable, Hashable, CaseIterable {
+    /// `:isset`: whether the key was sent.
     case isset
+    /// `:changed`: sent and different from the stored value.
     case changed
+    /// `:length`: the number of items.
     case length
+    /// `:each`: iterate the items (multi-valued).
     case each
+    /// `:lower`: `LOWER(x)`.
     case lower
 }
 

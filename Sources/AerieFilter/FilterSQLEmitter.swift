@@ -55,6 +55,9 @@ public struct FilterSQLEmitter<Resolver: FieldResolver> {
     }
 }
 
+/// The emitter holds only its resolver and a `@Sendable` clock, so it is as sendable as its resolver.
+extension FilterSQLEmitter: Sendable where Resolver: Sendable {}
+
 // MARK: - Emission state
 
 /// One operand after resolution.
