@@ -114,8 +114,14 @@ def build_data(rng):
              "item": "" if i % 9 == 4 else rng.choice(items[:20])["id"],
              "refs": [x["id"] for x in rng.sample(items[:24], rng.choice([0, 1, 2, 3]))]}
         comments.append(c)
+    # An auth collection: non-superusers may only match `email` where emailVisibility is true.
+    members = []
+    for i, (email, visible) in enumerate([("ann@example.com", True), ("ben@example.com", False),
+                                          ("cid@other.org", False), ("dee@other.org", True)], 1):
+        members.append({"id": rid("mbr", i), "email": email, "emailVisibility": visible, "nick": email[:3],
+                        "password": "member-password-1", "passwordConfirm": "member-password-1"})
     return [("authors", authors), ("tags", tags), ("vaults", vaults), ("clubs", clubs),
-            ("items", items), ("comments", comments)]
+            ("items", items), ("comments", comments), ("members", members)]
 
 
 # ---------------------------------------------------------------------------
@@ -352,6 +358,8 @@ def build_queries(seed):
         add("path", coll, expr)
 
     # 6. @request.* (superuser only in client filters).
+    add("request", "members", "email ~ 'example'")
+    add("request", "members", "emailVisibility = false && email != ''")
     for expr in ["@request.auth.id != ''", "@request.auth.id = ''", "@request.auth.collectionName = '_superusers'",
                  "@request.method = 'GET'", "@request.query.perPage = '1000'", "@request.query.nope = null",
                  "@request.headers.x_nope = ''", "@request.context = 'default'", "@request.auth.email ~ 'example'",
@@ -393,10 +401,12 @@ def build_queries(seed):
                        ("vault.code = 's1'", "items"), ("vault = ''", "items"), ("club.name != ''", "items"),
                        ("club.level > 0", "items"), ("@request.auth.id = ''", "items"),
                        ("@collection.tags.label ?= 'red'", "items"), ("tags.label ?= 'red'", "items"),
-                       ("comments_via_item.text ?~ 'spam'", "items"), ("items_via_author.title ?~ 'a'", "authors")]:
+                       ("comments_via_item.text ?~ 'spam'", "items"), ("items_via_author.title ?~ 'a'", "authors"),
+                       ("email ~ 'example'", "members"), ("email != ''", "members"), ("email = 'ben@example.com'", "members"),
+                       ("nick != ''", "members")]:
         add("guest", coll, expr, auth="guest")
     for sort, coll in [("author.salary,id", "items"), ("salary,id", "authors"), ("club.name,id", "items"),
-                       ("vault.code,id", "items")]:
+                       ("vault.code,id", "items"), ("email,id", "members"), ("-email,id", "members")]:
         add("guest", coll, None, sort, auth="guest")
     return out
 
