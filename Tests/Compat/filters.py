@@ -297,7 +297,11 @@ def build_queries(seed):
                  "count > '2'", "title > 'b'", "title >= 'alpha' && title < 'b'", "due >= '2001' && due < '2011'",
                  "title = \"alpha\"", "title = 'alpha' // trailing comment", "title = 'alpha'\n|| count = 3",
                  "title\t=\t'x'", "(title = 'x')", "((count > 1))", "count > -1", "count >= -0.5",
-                 "price = 2.5", "price > 0.05", "count = 1000000", "count > 999999.9"]:
+                 "price = 2.5", "price > 0.05", "count = 1000000", "count > 999999.9",
+                 "title ~ 'a_b'", "title ~ 'a%b'", "title ~ '50%'", r"title ~ 'a\%b'", r"title ~ '50\%'",
+                 "title !~ 'a_b'", r"title ~ 'back\slash'", "title ~ 'É'", "title ~ 'naÏve'", "title:lower = 'naïve café'",
+                 "tags.label = ''", "tags.label = null", "tags.label != ''", "tags.label ?= ''",
+                 "comments_via_item.text = ''", "comments_via_item.id = ''", "comments_via_item.score >= -2"]:
         add("literal", "items", expr)
 
     # 3. Precedence: a || b && c equals a || (b && c), not (a || b) && c.
