@@ -194,12 +194,14 @@ private struct Emission<Resolver: FieldResolver> {
             out.append(latB); out.append("))))")
             return Side(sql: out, noCoalesce: true)
         case .strftime:
-            var out = SQLFragment("COALESCE(strftime(")
+            // NULL for an empty or unparseable date, as PocketBase: `strftime(…) < '2000'` is then
+            // false; `=`/`!=` still fold NULL and '' like any other operand.
+            var out = SQLFragment("strftime(")
             for (i, arg) in args.enumerated() {
                 if i > 0 { out.append(", ") }
                 out.append(try argument(arg))
             }
-            out.append("), '')")
+            out.append(")")
             return Side(sql: out)
         }
     }

@@ -56,6 +56,7 @@ public final class RawHTTPClient {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else {
             Glibc.close(fd)
+            fd = -1   // deinit runs for a throwing init too; a second close could hit another test's socket
             throw RawHTTPClientError("not an IPv4 address: \(host)")
         }
         let (seconds, attoseconds) = timeout.components
@@ -69,6 +70,7 @@ public final class RawHTTPClient {
         if rc != 0 {
             let code = errno
             Glibc.close(fd)
+            fd = -1   // deinit runs for a throwing init too; a second close could hit another test's socket
             throw RawHTTPClientError("connect: errno \(code)")
         }
     }

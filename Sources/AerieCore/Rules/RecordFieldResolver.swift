@@ -37,12 +37,11 @@ struct RecordFieldResolver: FieldResolver {
         if segments.first?.hasPrefix("@collection") == true {
             throw FilterError("@collection references are not supported yet", at: position)
         }
-        if identifier.modifier == .isset || identifier.modifier == .changed {
-            throw FilterError(":\(identifier.modifier!.rawValue) only applies to @request.body fields", at: position)
-        }
+        // PocketBase accepts :isset/:changed on record fields and ignores them there (spec §5.6).
+        let modifier = identifier.modifier == .isset || identifier.modifier == .changed ? nil : identifier.modifier
         var joins: [SQLFragment] = []
         var resolved = try field(in: base, alias: baseAlias, pathPrefix: "", segments: segments[...],
-                                 modifier: identifier.modifier, hops: 0, joins: &joins, position: position)
+                                 modifier: modifier, hops: 0, joins: &joins, position: position)
         resolved.joins = joins + resolved.joins
         return .identifier(resolved)
     }
@@ -83,26 +82,42 @@ struct RecordFieldResolver: FieldResolver {
                                     modifier: modifier, hops: hops, position: position)
         }
         let f = try lookupField(name, in: c, position: position)
-        let column = SQLFragment("\(alias).\(q(f.name))")
+        var column = SQLFragment("\(alias).\(q(f.name))")
         let multi = (f as? any MultiValueField)?.isMultiple ?? false
+        if c.schema.isAuth && f.name == "email" && isClientFilter && !requester.isSuperuser {
+            // A hidden email must not be probeable through filters: it reads as '' unless visible
+            // to the requester (emailVisibility, or their own record; spec §5.5, §9.1).
+            column = SQLFragment("(CASE WHEN \(alias).\(q("emailVisibility")) = 1 OR \(alias).\(q("id")) = ? THEN \(column.sql) ELSE '' END)",
+                                 arguments: [.text(requester.recordID ?? "")])
+        }
 
         if rest.isEmpty {
+            // A JSON field compares by its decoded value, as PocketBase's JSON_EXTRACT(col, '$').
+            if f is JSONField {
+                var value = SQLFragment("json_extract(")
+                value.append(column)
+                value.append(", '$')")
+                return ResolvedIdentifier(modifier == .lower ? value.lowercased() : value, kind: .json)
+            }
             switch modifier {
             case .lower?:
-                guard !multi else { throw FilterError(":lower needs a single-value field", at: position) }
                 return ResolvedIdentifier(column.lowercased(), kind: .text)
-            case .length?:
+            case .length? where multi:
                 return ResolvedIdentifier(column.arrayLength(), kind: .number)
-            case .each?:
+            case .each? where multi:
                 return ResolvedIdentifier(column, kind: .text, multiValueSource: column.jsonEachSource())
             default:
-                if multi { return ResolvedIdentifier(column, kind: .text, multiValueSource: column.jsonEachSource()) }
-                return ResolvedIdentifier(column, kind: kind(of: f))
+                // Without :each, a multiple select/relation/file compares as its raw JSON text (spec §5.4);
+                // modifiers that do not apply to the field are ignored, as PocketBase does.
+                return ResolvedIdentifier(column, kind: multi ? .text : kind(of: f))
             }
         }
         if f is JSONField || f is GeoPointField {
             var path = "$"
-            for segment in rest { path += "." + segment }
+            for segment in rest {
+                // Numeric segments index arrays: `meta.list.0` → `$.list[0]`.
+                if !segment.isEmpty, segment.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) { path += "[\(segment)]" } else { path += "." + segment }
+            }
             var expr = SQLFragment("json_extract(")
             expr.append(column)
             expr.append(SQLFragment(", ?)", arguments: [.text(path)]))
@@ -115,6 +130,10 @@ struct RecordFieldResolver: FieldResolver {
         guard let target = schema.collection(relation.collectionID) else { throw FilterError("unknown relation target of \"\(f.name)\"", at: position) }
         try checkClientAccess(target, position: position)
         let targetAlias = q("__r_" + pathPrefix + f.name)
+        if !multi && rest.count == 1 && rest.first == "id" && modifier == nil {
+            // `author.id` is the relation column itself; a join would turn a missing author into NULL.
+            return ResolvedIdentifier(column, kind: .text)
+        }
         if !multi {
             joins.append(SQLFragment("LEFT JOIN \(target.table) \(targetAlias) ON \(targetAlias).\(q("id")) = \(column.sql)"))
             return try field(in: target, alias: targetAlias, pathPrefix: pathPrefix + f.name + "_", segments: rest,
