@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "AerieSQLiteTests", dependencies: ["AerieSQLite"], swiftSettings: strict),
         .testTarget(name: "AerieCryptoTests", dependencies: ["AerieCrypto"], swiftSettings: strict),
         .testTarget(name: "AerieFilterTests", dependencies: ["AerieFilter"], swiftSettings: strict),
-        .testTarget(name: "AerieHTTPTests", dependencies: ["AerieHTTP", "AerieBase"], swiftSettings: strict),
+        .testTarget(name: "AerieHTTPTests", dependencies: ["AerieHTTP", "AerieBase", "AerieTesting"], swiftSettings: strict),
         .testTarget(name: "AerieCoreTests", dependencies: ["AerieCore", "AerieJSON", "AerieSQLite"], swiftSettings: strict),
         .testTarget(
             name: "AerieAPITests",

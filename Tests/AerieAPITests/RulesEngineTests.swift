@@ -25,6 +25,8 @@ let rulesSchema = #"""
       "createRule": "@request.auth.id != '' && author = @request.auth.id",
       "updateRule": "author = @request.auth.id",
       "deleteRule": "author = @request.auth.id" },
+    { "name": "named", "fields": [ { "name": "text", "type": "text" } ],
+      "listRule": "@request.auth.name = 'Alice'", "viewRule": null, "createRule": null, "updateRule": null, "deleteRule": null },
     { "name": "comments",
       "fields": [ { "name": "post", "type": "relation", "collection": "posts" }, { "name": "text", "type": "text" } ],
       "listRule": "post.published = true", "viewRule": "", "createRule": "", "updateRule": null, "deleteRule": null }
@@ -117,6 +119,16 @@ let rulesSchema = #"""
         let r = try w.s.request("GET", "/api/collections/comments/records")
         #expect(r.json["totalItems"] == 1)
         #expect(r.json["items"]?[0]?["text"] == "on public")
+    }
+
+    @Test func authRecordFields_AreReadForRules() throws {
+        let w = try world(); defer { w.s.stop() }
+        #expect(try w.s.request("POST", "/api/collections/named/records", json: ["text": "t"], token: try w.s.superuserToken()).status == 200)
+        #expect(try w.s.request("GET", "/api/collections/named/records", token: w.alice.token).json["totalItems"] == 0)
+        #expect(try w.s.request("PATCH", "/api/collections/users/records/\(w.alice.id)", json: ["name": "Alice"], token: w.alice.token).status == 200)
+        #expect(try w.s.request("GET", "/api/collections/named/records", token: w.alice.token).json["totalItems"] == 1)
+        #expect(try w.s.request("GET", "/api/collections/named/records", token: w.bob.token).json["totalItems"] == 0)
+        #expect(try w.s.request("GET", "/api/collections/named/records").json["totalItems"] == 0)
     }
 
     @Test func authCollection_OwnerOnlyRules() throws {

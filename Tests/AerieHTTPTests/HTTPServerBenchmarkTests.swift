@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 import AerieHTTP
 import Foundation
+import AerieTesting
 import Testing
 
 /// Returns a fixed ~200-byte JSON document, like a small record view.

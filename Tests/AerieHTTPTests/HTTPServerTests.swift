@@ -4,6 +4,7 @@ import AerieBase
 import AerieHTTP
 import Dispatch
 import Foundation
+import AerieTesting
 import Testing
 
 /// A one-way gate a responder can block on, plus a signal that it got there.

@@ -1,10 +1,10 @@
 // Aerie — editor (rich text) field
 // SPDX-License-Identifier: MIT
 public import AerieJSON
-public import AerieSQLite
+import AerieSQLite
 
 /// HTML text (`editor`), limited in bytes by `maxSize` (0 means 5 MiB).
-public struct EditorField: FieldType {
+public struct EditorField: TextStoredField {
     public static let typeName = "editor"
     public var base: FieldBase
     public var maxSize = 0
@@ -18,10 +18,6 @@ public struct EditorField: FieldType {
     }
 
     public var effectiveMaxSize: Int { maxSize == 0 ? 5 << 20 : maxSize }
-    public var storage: SQLStorageKind { .text }
-    public var defaultSQL: String { "''" }
-    public var zeroValue: JSON { .string("") }
-    public func normalize(_ input: JSON) -> JSON { .string(Cast.string(input)) }
 
     public func validate(_ value: JSON, context: ValidationContext) -> FieldIssue? {
         guard case .string(let s) = value else { return .unsupportedValueType }
@@ -33,8 +29,5 @@ public struct EditorField: FieldType {
         return nil
     }
 
-    public func sqlValue(_ value: JSON) -> SQLValue { .text(Cast.string(value)) }
-    public func readValue(_ statement: Statement, _ column: Int32) -> JSON { .string(statement.string(column)) }
-    public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) { writer.textColumn(statement, column) }
     public func optionsJSON() -> [(String, JSON)] { [("maxSize", .int(Int64(maxSize))), ("convertURLs", .bool(convertURLs))] }
 }

@@ -1,35 +1,28 @@
 // Aerie — email field
 // SPDX-License-Identifier: MIT
 public import AerieJSON
-public import AerieSQLite
+import AerieSQLite
 
 /// An email address (`email`), checked for format when non-empty and against
 /// `onlyDomains` / `exceptDomains` (exact match on the part after the last `@`).
-public struct EmailField: FieldType {
+public struct EmailField: TextStoredField {
     public static let typeName = "email"
     public var base: FieldBase
-    public var onlyDomains: [String] = []
-    public var exceptDomains: [String] = []
+    var domains = DomainLists()
 
     public init(base: FieldBase) { self.base = base }
     init(base: FieldBase, options o: inout FieldOptions) {
         self.base = base
-        onlyDomains = o.strings("onlyDomains")
-        exceptDomains = o.strings("exceptDomains")
-        if !onlyDomains.isEmpty && !exceptDomains.isEmpty { o.fail("onlyDomains", "cannot be used together with exceptDomains") }
+        domains = DomainLists(options: &o)
     }
 
-    public var storage: SQLStorageKind { .text }
-    public var defaultSQL: String { "''" }
-    public var zeroValue: JSON { .string("") }
-    public func normalize(_ input: JSON) -> JSON { .string(Cast.string(input)) }
 
     public func validate(_ value: JSON, context: ValidationContext) -> FieldIssue? {
         guard case .string(let s) = value else { return .unsupportedValueType }
         if s.isEmpty { return base.required ? .required : nil }
         guard EmailField.isValid(s), let at = s.lastIndex(of: "@") else { return FieldIssue("validation_is_email", "Must be a valid email address.") }
         let domain = String(s[s.index(after: at)...])
-        if (!onlyDomains.isEmpty && !onlyDomains.contains(domain)) || exceptDomains.contains(domain) {
+        if !domains.allows(domain) {
             return FieldIssue("validation_email_domain_not_allowed", "Email domain is not allowed.")
         }
         return nil
@@ -63,10 +56,5 @@ public struct EmailField: FieldType {
         return true
     }
 
-    public func sqlValue(_ value: JSON) -> SQLValue { .text(Cast.string(value)) }
-    public func readValue(_ statement: Statement, _ column: Int32) -> JSON { .string(statement.string(column)) }
-    public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) { writer.textColumn(statement, column) }
-    public func optionsJSON() -> [(String, JSON)] {
-        [("exceptDomains", .array(exceptDomains.map(JSON.string))), ("onlyDomains", .array(onlyDomains.map(JSON.string)))]
-    }
+    public func optionsJSON() -> [(String, JSON)] { domains.optionsJSON }
 }

@@ -103,6 +103,43 @@ extension FieldType {
 
 // MARK: - Shared helpers for the field kinds
 
+/// Fields stored as plain TEXT whose value is the string cast of the input (text, editor, email,
+/// url, password): one implementation of storage, coercion and column I/O.
+protocol TextStoredField: FieldType {}
+
+extension TextStoredField {
+    public var storage: SQLStorageKind { .text }
+    public var defaultSQL: String { "''" }
+    public var zeroValue: JSON { .string("") }
+    public func normalize(_ input: JSON) -> JSON { .string(Cast.string(input)) }
+    public func sqlValue(_ value: JSON) -> SQLValue { .text(Cast.string(value)) }
+    public func readValue(_ statement: Statement, _ column: Int32) -> JSON { .string(statement.string(column)) }
+    public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) { writer.textColumn(statement, column) }
+}
+
+/// `onlyDomains` / `exceptDomains` of email and url fields (mutually exclusive, exact match).
+struct DomainLists: Sendable, Hashable {
+    var only: [String] = []
+    var except: [String] = []
+
+    init() {}
+
+    init(options o: inout FieldOptions) {
+        only = o.strings("onlyDomains")
+        except = o.strings("exceptDomains")
+        if !only.isEmpty && !except.isEmpty { o.fail("onlyDomains", "cannot be used together with exceptDomains") }
+    }
+
+    /// Whether `domain` passes the lists.
+    func allows(_ domain: String) -> Bool {
+        (only.isEmpty || only.contains(domain)) && !except.contains(domain)
+    }
+
+    var optionsJSON: [(String, JSON)] {
+        [("exceptDomains", .array(except.map(JSON.string))), ("onlyDomains", .array(only.map(JSON.string)))]
+    }
+}
+
 /// Casting rules of Go's `spf13/cast`, which PocketBase applies to client input.
 enum Cast {
     /// `cast.ToString`: strings pass, numbers and bools format, everything else is "".

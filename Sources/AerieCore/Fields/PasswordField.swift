@@ -5,7 +5,7 @@ public import AerieSQLite
 
 /// The write-only `password` of auth collections. The plain value is validated for length
 /// and pattern when submitted, then replaced by a self-describing scrypt hash; it is never output.
-public struct PasswordField: FieldType {
+public struct PasswordField: TextStoredField {
     public static let typeName = "password"
     public var base: FieldBase
     public var min = 8
@@ -25,11 +25,7 @@ public struct PasswordField: FieldType {
 
     /// Upper bound of a plain password (bytes are hashed by scrypt, so 0 means 255 here).
     public var effectiveMax: Int { max == 0 ? 255 : max }
-    public var storage: SQLStorageKind { .text }
-    public var defaultSQL: String { "''" }
-    public var zeroValue: JSON { .string("") }
     public var isOutput: Bool { false }
-    public func normalize(_ input: JSON) -> JSON { .string(Cast.string(input)) }
 
     /// Validates a submitted plain-text password (the stored hash is not validated).
     public func validate(_ value: JSON, context: ValidationContext) -> FieldIssue? {
@@ -42,8 +38,7 @@ public struct PasswordField: FieldType {
         return nil
     }
 
-    public func sqlValue(_ value: JSON) -> SQLValue { .text(Cast.string(value)) }
-    public func readValue(_ statement: Statement, _ column: Int32) -> JSON { .string(statement.string(column)) }
+    /// Never output; the serializer skips it (`isOutput`), this only guards direct use.
     public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) { writer.string("") }
     public func optionsJSON() -> [(String, JSON)] {
         [("min", .int(Int64(min))), ("max", .int(Int64(max))), ("pattern", .string(pattern)), ("cost", .int(Int64(cost)))]

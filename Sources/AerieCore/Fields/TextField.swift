@@ -2,11 +2,11 @@
 // SPDX-License-Identifier: MIT
 import AerieBase
 public import AerieJSON
-public import AerieSQLite
+import AerieSQLite
 
 /// Plain text (`text`): `min`/`max` in code points (max 0 means 5000), an optional `pattern`,
 /// and an optional `autogeneratePattern` used to fill an empty value on create.
-public struct TextField: FieldType {
+public struct TextField: TextStoredField {
     public static let typeName = "text"
     public var base: FieldBase
     public var min = 0
@@ -38,12 +38,7 @@ public struct TextField: FieldType {
         }
     }
 
-    public var storage: SQLStorageKind { .text }
-    public var defaultSQL: String { "''" }
-    public var zeroValue: JSON { .string("") }
     public var effectiveMax: Int { max == 0 ? 5000 : max }
-
-    public func normalize(_ input: JSON) -> JSON { .string(Cast.string(input)) }
 
     public func validate(_ value: JSON, context: ValidationContext) -> FieldIssue? {
         guard case .string(let s) = value else { return .unsupportedValueType }
@@ -83,11 +78,6 @@ public struct TextField: FieldType {
         return PatternGenerator(autogeneratePattern)?.make()
     }
 
-    public func sqlValue(_ value: JSON) -> SQLValue { .text(Cast.string(value)) }
-    public func readValue(_ statement: Statement, _ column: Int32) -> JSON { .string(statement.string(column)) }
-    public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) {
-        writer.textColumn(statement, column)
-    }
 
     public func optionsJSON() -> [(String, JSON)] {
         [("primaryKey", .bool(primaryKey)), ("min", .int(Int64(min))), ("max", .int(Int64(max))),

@@ -1,28 +1,21 @@
 // Aerie — url field
 // SPDX-License-Identifier: MIT
 public import AerieJSON
-public import AerieSQLite
+import AerieSQLite
 
 /// A URL (`url`) with a lenient format check (`example.com` and `ftp://a.b` pass, as with
 /// govalidator's IsURL in PocketBase) and optional host allow/deny lists.
-public struct URLField: FieldType {
+public struct URLField: TextStoredField {
     public static let typeName = "url"
     public var base: FieldBase
-    public var onlyDomains: [String] = []
-    public var exceptDomains: [String] = []
+    var domains = DomainLists()
 
     public init(base: FieldBase) { self.base = base }
     init(base: FieldBase, options o: inout FieldOptions) {
         self.base = base
-        onlyDomains = o.strings("onlyDomains")
-        exceptDomains = o.strings("exceptDomains")
-        if !onlyDomains.isEmpty && !exceptDomains.isEmpty { o.fail("onlyDomains", "cannot be used together with exceptDomains") }
+        domains = DomainLists(options: &o)
     }
 
-    public var storage: SQLStorageKind { .text }
-    public var defaultSQL: String { "''" }
-    public var zeroValue: JSON { .string("") }
-    public func normalize(_ input: JSON) -> JSON { .string(Cast.string(input)) }
 
     public func validate(_ value: JSON, context: ValidationContext) -> FieldIssue? {
         guard case .string(let s) = value else { return .unsupportedValueType }
@@ -30,7 +23,7 @@ public struct URLField: FieldType {
         guard URLField.host(of: s) != nil else { return FieldIssue("validation_invalid_url", "Must be a valid url.") }
         // Domain lists compare Go's `url.URL.Host`, which keeps the port (`bad.com:8080` ≠ `bad.com`).
         let host = URLField.authorityHost(of: s)
-        if (!onlyDomains.isEmpty && !onlyDomains.contains(host)) || exceptDomains.contains(host) {
+        if !domains.allows(host) {
             return FieldIssue("validation_url_domain_not_allowed", "Url domain is not allowed.")
         }
         return nil
@@ -86,12 +79,7 @@ public struct URLField: FieldType {
         return text
     }
 
-    public func sqlValue(_ value: JSON) -> SQLValue { .text(Cast.string(value)) }
-    public func readValue(_ statement: Statement, _ column: Int32) -> JSON { .string(statement.string(column)) }
-    public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) { writer.textColumn(statement, column) }
-    public func optionsJSON() -> [(String, JSON)] {
-        [("exceptDomains", .array(exceptDomains.map(JSON.string))), ("onlyDomains", .array(onlyDomains.map(JSON.string)))]
-    }
+    public func optionsJSON() -> [(String, JSON)] { domains.optionsJSON }
 }
 
 enum ASCIIHex {

@@ -58,17 +58,19 @@ struct RecordInput {
 }
 
 extension RecordService {
+    /// A submitted plain password's problem: required, then the password field's length and pattern.
+    static func passwordIssue(_ password: String, in c: CollectionSchema) -> FieldIssue? {
+        if password.isEmpty { return .required }
+        return c.field(named: "password")?.validate(.string(password), context: ValidationContext())
+    }
+
     /// Auth-collection rules for create (spec §9.1): password and confirmation, a fresh
     /// tokenKey, `verified` only by superusers.
     func prepareAuthCreate(_ c: CollectionSchema, submitted: RecordInput, values: inout [String: JSON],
                            issues: inout [String: FieldIssue], requester: Requester) throws {
         let password = values["password"]?.stringValue ?? ""
         let confirm = submitted.form["passwordConfirm"].map(Cast.string) ?? ""
-        if password.isEmpty {
-            issues["password"] = .required
-        } else if let field = c.field(named: "password"), let issue = field.validate(.string(password), context: ValidationContext()) {
-            issues["password"] = issue
-        }
+        if let issue = Self.passwordIssue(password, in: c) { issues["password"] = issue }
         if confirm.isEmpty && !password.isEmpty {
             issues["passwordConfirm"] = .required
         } else if confirm != password {
@@ -90,7 +92,7 @@ extension RecordService {
         guard let raw = body["password"] else { return PasswordWork() }
         var work = PasswordWork()
         let password = Cast.string(raw)
-        if !password.isEmpty, let field = c.schema.field(named: "password"), field.validate(.string(password), context: ValidationContext()) == nil {
+        if Self.passwordIssue(password, in: c.schema) == nil {
             work.newHash = PasswordHash.make(password: password)
         }
         if !requester.isSuperuser, let oldPassword = body["oldPassword"].map(Cast.string), !oldPassword.isEmpty {
@@ -113,11 +115,7 @@ extension RecordService {
         if submitted.touched.contains("password") {
             let password = values["password"]?.stringValue ?? ""
             let confirm = submitted.form["passwordConfirm"].map(Cast.string) ?? ""
-            if password.isEmpty {
-                issues["password"] = .required
-            } else if let field = c.field(named: "password"), let issue = field.validate(.string(password), context: ValidationContext()) {
-                issues["password"] = issue
-            }
+            if let issue = Self.passwordIssue(password, in: c) { issues["password"] = issue }
             if confirm != password {
                 issues["passwordConfirm"] = confirm.isEmpty ? .required : FieldIssue("validation_values_mismatch", "Values don't match.")
             }

@@ -32,7 +32,9 @@ public final class RecordService: Sendable {
         let c = try lookup(key)
         var conditions = QueryConditions()
         conditions.add(try access(c.rules.list, c, requester: requester, context: RuleContext(request: request)))
-        let clientResolver = try resolver(c, requester: requester, context: RuleContext(request: request), clientFilter: true)
+        // Client filters may name @request.* only for superusers (checked below); they need the record then.
+        let clientResolver = try resolver(c, requester: requester, context: RuleContext(request: request), clientFilter: true,
+                                          text: query.filter + " " + query.sort)
         if !query.filter.isEmpty {
             if !requester.isSuperuser {
                 // PocketBase's check is a substring test on the raw parameter (spec §3.1).

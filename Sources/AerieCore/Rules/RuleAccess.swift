@@ -69,10 +69,28 @@ extension RecordService {
     }
 
     func resolver(_ c: CompiledCollection, requester: Requester, context: RuleContext, clientFilter: Bool,
-                  baseAlias: String? = nil) throws -> RecordFieldResolver {
-        RecordFieldResolver(schema: schema, base: c, baseAlias: baseAlias ?? c.table, requester: requester,
-                            authRecord: try authRecord(for: requester), request: context.request, body: context.body,
-                            submittedKeys: context.submittedKeys, oldValues: context.oldValues, isClientFilter: clientFilter)
+                  baseAlias: String? = nil, text: String? = nil) throws -> RecordFieldResolver {
+        // The requester's record costs a query; load it only when the text reads one of its fields.
+        let needsRecord = text.map(Self.readsAuthRecordFields) ?? true
+        return RecordFieldResolver(schema: schema, base: c, baseAlias: baseAlias ?? c.table, requester: requester,
+                                   authRecord: needsRecord ? try authRecord(for: requester) : nil, request: context.request,
+                                   body: context.body, submittedKeys: context.submittedKeys, oldValues: context.oldValues,
+                                   isClientFilter: clientFilter)
+    }
+
+    /// Whether `text` mentions `@request.auth.<field>` for a field other than id/collectionId/collectionName.
+    static func readsAuthRecordFields(_ text: String) -> Bool {
+        let needle = Array("@request.auth.".utf8)
+        let bytes = Array(text.utf8)
+        var i = 0
+        while let r = bytes[i...].firstRange(of: needle) {
+            var j = r.upperBound
+            while j < bytes.count, bytes[j] == 95 || (bytes[j] | 0x20 >= 97 && bytes[j] | 0x20 <= 122) || (bytes[j] >= 48 && bytes[j] <= 57) { j += 1 }
+            let name = String(decoding: bytes[r.upperBound..<j], as: UTF8.self)
+            if !["id", "collectionId", "collectionName"].contains(name) { return true }
+            i = j
+        }
+        return false
     }
 
     /// Applies a rule: `null` → 403 for everyone but superusers, `""` → everything, an
@@ -83,8 +101,8 @@ extension RecordService {
         switch rule {
         case .locked: throw CoreError.superusersOnly
         case .open: return .all
-        case .expression(let expression, _):
-            let r = try resolver(c, requester: requester, context: context, clientFilter: false, baseAlias: baseAlias)
+        case .expression(let expression, let text):
+            let r = try resolver(c, requester: requester, context: context, clientFilter: false, baseAlias: baseAlias, text: text)
             do {
                 return .restricted(try FilterSQLEmitter(resolver: r).emit(expression))
             } catch {

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+# Aerie — the unmodified `pocketbase` Python SDK (PyPI) against a real Aerie server
+# SPDX-License-Identifier: MIT
+"""Starts `aerie serve` on a free loopback port with the built-in starter schema, then drives it
+with the PocketBase Python SDK: sign-up, login, refresh of the auth store, CRUD under rules,
+filters, sorting, getFirstListItem (skipTotal) and getFullList. Exits non-zero on any failure.
+
+Usage: python3 Tests/Compat/sdk_smoke.py [--aerie .build/debug/aerie]
+"""
+import argparse, os, re, shutil, signal, subprocess, sys, tempfile, time
+
+from pocketbase import PocketBase  # pip install pocketbase
+
+results = []
+
+def check(name, condition):
+    results.append((name, bool(condition)))
+    print(("ok   " if condition else "FAIL ") + name)
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--aerie", default=".build/debug/aerie")
+    args = parser.parse_args()
+    aerie = os.path.abspath(args.aerie)
+    work = tempfile.mkdtemp(prefix="aerie-sdk-")
+    server = subprocess.Popen([aerie, "serve", "--http", "127.0.0.1:0", "--dir", os.path.join(work, "data"), "--quiet"],
+                              cwd=work, stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            line = server.stderr.readline()
+            if not line:
+                break
+            m = re.search(r"serving http://127\.0\.0\.1:(\d+)/", line)
+            if m:
+                port = int(m.group(1))
+                break
+        if port is None:
+            print("FAIL server did not start")
+            return 1
+        subprocess.run([aerie, "superuser", "create", "admin@example.com", "admin-password-1", "--dir", os.path.join(work, "data")],
+                       check=True, capture_output=True)
+        pb = PocketBase(f"http://127.0.0.1:{port}")
+
+        user = pb.collection("users").create({"email": "sdk@example.com", "password": "password-123",
+                                              "passwordConfirm": "password-123", "name": "SDK"})
+        check("sign-up returns a 15-char id", len(user.id) == 15)
+        auth = pb.collection("users").auth_with_password("sdk@example.com", "password-123")
+        check("login returns a token and the record", bool(auth.token) and auth.record.id == user.id)
+        check("auth store holds the token", pb.auth_store.token == auth.token)
+        me = pb.collection("users").get_one(user.id)
+        check("own record shows its email", getattr(me, "email", None) == "sdk@example.com")
+
+        post = pb.collection("posts").create({"title": "from sdk", "views": 3, "tags": ["news"], "author": user.id})
+        check("create post", post.title == "from sdk" and post.views == 3)
+        page = pb.collection("posts").get_list(1, 10, {"filter": 'title ~ "sdk"', "sort": "-created"})
+        check("filtered list", page.total_items == 1 and page.items[0].id == post.id)
+        first = pb.collection("posts").get_first_list_item("views > 1")
+        check("getFirstListItem (skipTotal)", first.id == post.id)
+        check("getFullList", len(pb.collection("posts").get_full_list()) == 1)
+        updated = pb.collection("posts").update(post.id, {"views+": 2})
+        check("update with a modifier", updated.views == 5)
+
+        pb.auth_store.clear()
+        try:
+            pb.collection("users").get_one(user.id)
+            check("guest cannot view a user (viewRule id = @request.auth.id)", False)
+        except Exception as e:
+            check("guest cannot view a user (viewRule id = @request.auth.id)", getattr(e, "status", None) == 404)
+        try:
+            pb.collection("users").auth_with_password("sdk@example.com", "wrong-password")
+            check("wrong password is refused", False)
+        except Exception as e:
+            check("wrong password is refused", getattr(e, "status", None) == 400)
+
+        su = pb.collection("_superusers").auth_with_password("admin@example.com", "admin-password-1")
+        check("superuser login through _superusers", bool(su.token))
+        pb.collection("posts").delete(post.id)
+        try:
+            pb.collection("posts").get_one(post.id)
+            check("delete as superuser", False)
+        except Exception as e:
+            check("delete as superuser", getattr(e, "status", None) == 404)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    passed = sum(1 for _, ok in results if ok)
+    failed = len(results) - passed
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+if __name__ == "__main__":
+    sys.exit(main())
