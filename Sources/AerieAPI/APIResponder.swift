@@ -35,6 +35,9 @@ public final class APIResponder: HTTPResponder {
         r.add(.patch, "/api/collections/:collection/records/:id") { try $0.updateRecord($1) }
         r.add(.delete, "/api/collections/:collection/records/:id") { try $0.deleteRecord($1) }
         r.add(.post, "/api/collections/:collection/auth-with-password") { try $0.authWithPassword($1) }
+        r.add(.get, "/api/collections/:collection/auth-methods") { try $0.authMethods($1) }
+        r.add(.post, "/api/collections/:collection/auth-refresh") { try $0.authRefresh($1) }
+        r.add(.post, "/api/collections/:collection/impersonate/:id") { try $0.impersonate($1) }
         self.router = r
     }
 

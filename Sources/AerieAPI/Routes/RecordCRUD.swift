@@ -49,7 +49,9 @@ extension APIResponder {
 
     /// `DELETE /api/collections/{c}/records/{id}` → 204.
     func deleteRecord(_ ctx: RouteContext) throws -> HTTPResponse {
-        try app.records.delete(collection: ctx.parameters["collection"], id: ctx.parameters["id"], requester: requester(ctx), request: requestInfo(ctx))
+        let who = requester(ctx)
+        try app.checkSuperuserDeletion(collection: ctx.parameters["collection"], id: ctx.parameters["id"], requester: who)
+        try app.records.delete(collection: ctx.parameters["collection"], id: ctx.parameters["id"], requester: who, request: requestInfo(ctx))
         return HTTPResponse(status: .noContent)
     }
 }

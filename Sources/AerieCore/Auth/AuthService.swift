@@ -26,7 +26,13 @@ public final class AuthService: Sendable {
     /// The requester an `Authorization` header value stands for. A missing, malformed,
     /// expired or revoked token yields `.guest` (spec §1.6): only endpoints that need auth say 401.
     public func requester(authorization header: String?) -> Requester {
-        guard var token = header, !token.isEmpty else { return .guest }
+        verifiedToken(authorization: header)?.requester ?? .guest
+    }
+
+    /// The auth token in an `Authorization` header value (optional case-insensitive `Bearer `
+    /// prefix) when it passes every check of spec §9.5, in its order; nil otherwise.
+    func verifiedToken(authorization header: String?) -> VerifiedToken? {
+        guard var token = header, !token.isEmpty else { return nil }
         if token.utf8.count > 7, ASCII.equalsIgnoringCase(token.utf8.prefix(7), "bearer ".utf8) {
             token = String(token.dropFirst(7))
         }
@@ -36,15 +42,16 @@ public final class AuthService: Sendable {
               let id = claims["id"]?.stringValue, !id.isEmpty,
               let collectionID = claims["collectionId"]?.stringValue,
               let c = schema.collection(collectionID), c.schema.id == collectionID, c.schema.isAuth,
-              let secret = secrets[c.schema.id] else { return .guest }
+              let secret = secrets[c.schema.id] else { return nil }
         let tokenKey = try? pool.read { db -> String? in
             let stmt = try db.cachedStatement("SELECT \(schema.dialect.quoteIdentifier("tokenKey")) FROM \(c.table) WHERE \(schema.dialect.quoteIdentifier("id")) = ? LIMIT 1")
             defer { stmt.reset() }
             try stmt.bind(.text(id), at: 1)
             return try stmt.step() ? stmt.string(0) : nil
         }
-        guard let tokenKey = tokenKey ?? nil, JWT.verify(token, key: tokenKey + secret) else { return .guest }
-        return Requester(collectionID: c.schema.id, recordID: id, isSuperuser: c.schema.isSuperusers)
+        guard let tokenKey = tokenKey ?? nil, JWT.verify(token, key: tokenKey + secret) else { return nil }
+        let requester = Requester(collectionID: c.schema.id, recordID: id, isSuperuser: c.schema.isSuperusers)
+        return VerifiedToken(token: token, claims: claims, collection: c, requester: requester)
     }
 
     /// A new auth token for a record.
@@ -106,27 +113,16 @@ public final class AuthService: Sendable {
             throw CoreError.badRequest("Failed to authenticate.")
         }
         let id = record["id"]?.stringValue ?? ""
-        if !c.schema.isSuperusers && !requester.isSuperuser {
-            // authRule runs against the record that just proved its credentials (spec §7).
-            let denied = CoreError.forbidden("The request doesn't satisfy the collection requirements to authenticate.")
-            let me = Requester(collectionID: c.schema.id, recordID: id, isSuperuser: false)
-            guard let access = try? records.access(c.rules.auth, c, requester: me) else { throw denied }
-            guard try pool.read({ db in try records.row(id, of: c, satisfies: access, db: db) }) else { throw denied }
-        }
+        let token = makeToken(collection: c.schema, recordID: id, tokenKey: record["tokenKey"]?.stringValue ?? "")
+        let me = Requester(collectionID: c.schema.id, recordID: id, isSuperuser: c.schema.isSuperusers)
+        // authRule runs first, so a record it refuses leaves no trace (not even a rehash).
+        let response = try authResponse(c, record: record, token: token, caller: requester, viewer: me)
         if PasswordHash.needsRehash(hash) {
             let rehashed = PasswordHash.make(password: password)
             _ = try? pool.write { db in
                 try db.run("UPDATE \(c.table) SET \(q("password")) = ? WHERE \(q("id")) = ?", [.text(rehashed), .text(id)])
             }
         }
-        let token = makeToken(collection: c.schema, recordID: id, tokenKey: record["tokenKey"]?.stringValue ?? "")
-        let me = Requester(collectionID: c.schema.id, recordID: id, isSuperuser: c.schema.isSuperusers)
-        var w = JSONWriter(capacity: 1024)
-        w.beginObject()
-        w.key("record")
-        RecordSerializer(collection: c, requester: me).write(values: record, to: &w)
-        w.key("token"); w.string(token)
-        w.endObject()
-        return w.bytes
+        return response
     }
 }
