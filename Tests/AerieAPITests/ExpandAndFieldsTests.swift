@@ -151,6 +151,8 @@ let expandSchema = #"""
         let w = try world(); defer { w.s.stop() }
         let r = try get(w, "/api/collections/posts/records/\(w.post)?expand=comments_via_post")
         #expect(r.json["expand"]?["comments_via_post"]?.arrayValue?.compactMap { $0["text"]?.stringValue } == ["first", "second"])
+        let legacy = try get(w, "/api/collections/posts/records/\(w.post)?expand=comments(post)")
+        #expect(legacy.json["expand"]?["comments(post)"]?.arrayValue?.count == 2, "the deprecated form still works")
         let u = try get(w, "/api/collections/users/records/\(w.alice.id)?expand=profiles_via_user,comments_via_user")
         #expect(u.json["expand"]?["profiles_via_user"]?["bio"] == "hi")
         #expect(u.json["expand"]?["comments_via_user"]?.arrayValue?.count == 1)

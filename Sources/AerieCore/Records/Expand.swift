@@ -125,9 +125,8 @@ extension RecordService {
         for b in tree.branches {
             let link: ExpandPlan.Link
             let target: CompiledCollection
-            if let via = b.name.utf8.firstRange(of: "_via_".utf8) {
-                guard let sourceName = String(b.name.utf8[..<via.lowerBound]), let fieldName = String(b.name.utf8[via.upperBound...]),
-                      let source = schema.collection(sourceName),
+            if let (sourceName, fieldName) = Self.backRelationParts(b.name) {
+                guard let source = schema.collection(sourceName),
                       let field = source.schema.field(named: fieldName) as? RelationField, field.collectionID == c.schema.id,
                       !field.base.hidden || requester.isSuperuser else { continue }
                 let isSingle = source.schema.indexes.contains { $0.isUnique && $0.columns == [field.name] }
@@ -147,6 +146,22 @@ extension RecordService {
             branches.append(ExpandPlan.Branch(name: b.name, link: link, target: target, access: rule, nested: nested))
         }
         return ExpandPlan(collection: c, branches: branches)
+    }
+
+    /// `comments_via_post` → (`comments`, `post`), splitting at the last `_via_` as PocketBase's
+    /// greedy `^(\w+)_via_(\w+)$` does; also the deprecated `comments(post)` form.
+    static func backRelationParts(_ name: String) -> (String, String)? {
+        if let via = name.utf8.ranges(of: "_via_".utf8).last {
+            guard let source = String(name.utf8[..<via.lowerBound]), let field = String(name.utf8[via.upperBound...]),
+                  !source.isEmpty, !field.isEmpty else { return nil }
+            return (source, field)
+        }
+        if name.hasSuffix(")"), let open = name.firstIndex(of: "(") {
+            let source = String(name[..<open]), field = String(name[name.index(after: open)..<name.index(before: name.endIndex)])
+            guard !source.isEmpty, !field.isEmpty, !field.contains("(") else { return nil }
+            return (source, field)
+        }
+        return nil
     }
 
     /// Largest id list bound into one `IN (…)`; well under SQLite's default 32766 variables.
