@@ -164,16 +164,22 @@ extension RecordService {
         return nil
     }
 
-    /// Largest id list bound into one `IN (…)`; well under SQLite's default 32766 variables.
-    static let expandBatchSize = 500
+    /// Ids as one bound JSON array text, read back with `json_each(?)`.
+    static func jsonArray(_ ids: [String]) -> SQLValue {
+        var w = JSONWriter(capacity: ids.count * 18 + 2)
+        w.beginArray()
+        for id in ids { w.string(id) }
+        w.endArray()
+        return .text(String(decoding: w.bytes, as: UTF8.self))
+    }
     /// PocketBase's cap on back-related records per record.
     static let maxBackRelations = 1000
 
     /// The `expand` object of each record in `parents` (same order), or nil when no branch of
     /// `plan` resolved, in which case the records get no `expand` key.
     ///
-    /// Queries are batched per branch across all parents: one `IN (…)` query per 500 related ids,
-    /// never one per record. A branch whose nested expansion fails as a whole fails too, as a
+    /// Queries are batched per branch across all parents: one `IN (…)` query over every related
+    /// id, never one per record. A branch whose nested expansion fails as a whole fails too, as a
     /// PocketBase path does.
     func expandObjects(_ plan: ExpandPlan, parents: [ExpandNode], requester: Requester, db: Connection) throws -> [[UInt8]]? {
         // PocketBase returns success for a level without records before looking at the path.
@@ -202,14 +208,12 @@ extension RecordService {
             var bodies: [String: Int] = [:]
             var records: [[UInt8]] = []
             var nodes: [ExpandNode] = []
-            var start = 0
-            while start < unique.count {
-                let chunk = unique[start..<min(start + Self.expandBatchSize, unique.count)]
-                start += Self.expandBatchSize
-                let marks = chunk.map { _ in "?" }.joined(separator: ", ")
-                var sql = "SELECT \(target.selectList) FROM \(target.table)\(conditions.joinSQL) WHERE \(target.table).\(q("id")) IN (\(marks))"
+            if !unique.isEmpty {
+                // The ids travel as one JSON array, so the SQL text (and its cached statement) is the
+                // same whatever their number, and SQLite's bound-variable limit never applies.
+                var sql = "SELECT \(target.selectList) FROM \(target.table)\(conditions.joinSQL) WHERE \(target.table).\(q("id")) IN (SELECT value FROM json_each(?))"
                 if let rule = conditions.whereSQL { sql += " AND " + rule }
-                let arguments = conditions.joinArguments + chunk.map(SQLValue.text) + conditions.conditionArguments
+                let arguments = conditions.joinArguments + [Self.jsonArray(unique)] + conditions.conditionArguments
                 try db.query(sql, arguments) { row in
                     var w = JSONWriter(capacity: 256)
                     serializer.writeOpen(row: row, to: &w)
@@ -256,26 +260,20 @@ extension RecordService {
     }
 
     /// Ids of the records of `source` whose relation `field` points at each parent, at most
-    /// 1000 per parent, in insertion order; one query per 500 parents.
+    /// 1000 per parent, in insertion order; one query for all parents.
     private func backRelationIDs(_ parents: [String], source: CompiledCollection, field: RelationField, db: Connection) throws -> [[String]] {
         let q = schema.dialect.quoteIdentifier
         var byParent: [String: [String]] = [:]
-        var start = 0
         let column = "\(source.table).\(q(field.name))"
-        while start < parents.count {
-            let chunk = parents[start..<min(start + Self.expandBatchSize, parents.count)]
-            start += Self.expandBatchSize
-            let marks = chunk.map { _ in "?" }.joined(separator: ", ")
-            let sql = field.isMultiple
-                ? "SELECT DISTINCT __je.value, \(source.table).\(q("id")), \(source.table).rowid FROM \(source.table), json_each(CASE WHEN json_valid(\(column)) THEN \(column) ELSE '[]' END) AS __je WHERE __je.value IN (\(marks)) ORDER BY \(source.table).rowid"
-                : "SELECT \(column), \(source.table).\(q("id")) FROM \(source.table) WHERE \(column) IN (\(marks)) ORDER BY \(source.table).rowid"
-            try db.query(sql, chunk.map(SQLValue.text)) { row in
-                let parent = row.string(0)
-                var ids = byParent[parent, default: []]
-                guard ids.count < Self.maxBackRelations else { return }
-                ids.append(row.string(1))
-                byParent[parent] = ids
-            }
+        let sql = field.isMultiple
+            ? "SELECT DISTINCT __je.value, \(source.table).\(q("id")), \(source.table).rowid FROM \(source.table), json_each(CASE WHEN json_valid(\(column)) THEN \(column) ELSE '[]' END) AS __je WHERE __je.value IN (SELECT value FROM json_each(?)) ORDER BY \(source.table).rowid"
+            : "SELECT \(column), \(source.table).\(q("id")) FROM \(source.table) WHERE \(column) IN (SELECT value FROM json_each(?)) ORDER BY \(source.table).rowid"
+        try db.query(sql, [Self.jsonArray(parents)]) { row in
+            let parent = row.string(0)
+            var ids = byParent[parent, default: []]
+            guard ids.count < Self.maxBackRelations else { return }
+            ids.append(row.string(1))
+            byParent[parent] = ids
         }
         return parents.map { byParent[$0] ?? [] }
     }
