@@ -1,6 +1,7 @@
 // Aerie — the HTTP responder: routing, default headers, CORS and error mapping
 // SPDX-License-Identifier: MIT
 import AerieBase
+import AerieJSON
 public import AerieCore
 public import AerieHTTP
 
@@ -72,6 +73,10 @@ public final class APIResponder: HTTPResponder {
                 } catch {
                     response = APIError(mapping: error).response
                 }
+                // `fields` shapes every 2xx JSON response (spec §4.1); absent, the bytes are untouched.
+                if let fields = request.queryValue("fields"), !fields.isEmpty {
+                    response = selectFields(fields, in: response)
+                }
             case .wrongMethod:
                 response = APIError(status: .notFound).response
             case .notFound:
@@ -92,6 +97,23 @@ public final class APIResponder: HTTPResponder {
         if request.method != .options, let origin = request.header("origin"), let allowed = cors.allowOrigin(for: origin) {
             response.headers.add("Access-Control-Allow-Origin", allowed)
         }
+    }
+
+    /// The response pruned to the `fields` selection when it is a 2xx JSON response; an invalid
+    /// modifier is a 400, as in PocketBase 0.40.
+    func selectFields(_ raw: String, in response: HTTPResponse) -> HTTPResponse {
+        guard (200..<300).contains(response.status.code), !response.body.isEmpty,
+              response.headers["Content-Type"]?.hasPrefix("application/json") == true else { return response }
+        let selection: FieldSelection
+        do {
+            selection = try FieldSelection(parsing: raw)
+        } catch {
+            return APIError(status: .badRequest).response
+        }
+        guard let value = try? JSONParser.parse(response.body) else { return response }
+        var pruned = response
+        pruned.body = selection.apply(to: value).serialized()
+        return pruned
     }
 
     /// A JSON response.

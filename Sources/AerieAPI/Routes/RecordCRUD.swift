@@ -20,14 +20,16 @@ extension APIResponder {
     /// `GET /api/collections/{c}/records`.
     func listRecords(_ ctx: RouteContext) throws -> HTTPResponse {
         let r = ctx.request
-        let query = try ListQuery.parse(page: r.queryValue("page"), perPage: r.queryValue("perPage"), sort: r.queryValue("sort"),
+        var query = try ListQuery.parse(page: r.queryValue("page"), perPage: r.queryValue("perPage"), sort: r.queryValue("sort"),
                                         skipTotal: r.queryValue("skipTotal"), filter: r.queryValue("filter"))
+        query.expand = r.queryValue("expand") ?? ""
         return json(.ok, try app.records.list(collection: ctx.parameters["collection"], query: query, requester: requester(ctx), request: requestInfo(ctx)))
     }
 
     /// `GET /api/collections/{c}/records/{id}`.
     func viewRecord(_ ctx: RouteContext) throws -> HTTPResponse {
-        json(.ok, try app.records.view(collection: ctx.parameters["collection"], id: ctx.parameters["id"], requester: requester(ctx), request: requestInfo(ctx)))
+        json(.ok, try app.records.view(collection: ctx.parameters["collection"], id: ctx.parameters["id"], requester: requester(ctx), request: requestInfo(ctx),
+                                       expand: ctx.request.queryValue("expand") ?? ""))
     }
 
     /// `POST /api/collections/{c}/records` → 200 with the record.
@@ -37,14 +39,16 @@ extension APIResponder {
             throw APIError(status: .notFound, message: "Missing or invalid collection context.")
         }
         let body = try RequestBody.object(ctx.request)
-        return json(.ok, try app.records.create(collection: ctx.parameters["collection"], body: body, requester: who, request: requestInfo(ctx)))
+        return json(.ok, try app.records.create(collection: ctx.parameters["collection"], body: body, requester: who, request: requestInfo(ctx),
+                                         expand: ctx.request.queryValue("expand") ?? ""))
     }
 
     /// `PATCH /api/collections/{c}/records/{id}`.
     func updateRecord(_ ctx: RouteContext) throws -> HTTPResponse {
         let who = requester(ctx)
         let body = try RequestBody.object(ctx.request)
-        return json(.ok, try app.records.update(collection: ctx.parameters["collection"], id: ctx.parameters["id"], body: body, requester: who, request: requestInfo(ctx)))
+        return json(.ok, try app.records.update(collection: ctx.parameters["collection"], id: ctx.parameters["id"], body: body, requester: who, request: requestInfo(ctx),
+                                         expand: ctx.request.queryValue("expand") ?? ""))
     }
 
     /// `DELETE /api/collections/{c}/records/{id}` → 204.

@@ -10,6 +10,8 @@ public struct ListQuery: Sendable, Hashable {
     public var skipTotal = false
     /// The raw `filter` parameter (spec §5).
     public var filter = ""
+    /// The raw `expand` parameter (spec §4.2); set by the caller, "" for none.
+    public var expand = ""
 
     public init() {}
 

@@ -15,7 +15,14 @@ struct RecordSerializer {
     }
 
     /// Writes the current row of a statement selected with `collection.selectList`.
+    @inline(__always)
     func write(row: Statement, to w: inout JSONWriter) {
+        writeOpen(row: row, to: &w)
+        w.endObject()
+    }
+
+    /// Expand hook: the record without its closing brace, so an `expand` key can follow (Expand.swift).
+    func writeOpen(row: Statement, to w: inout JSONWriter) {
         let c = collection
         var showEmail = true
         if let _ = c.emailColumn, let vis = c.emailVisibilityColumn {
@@ -30,11 +37,16 @@ struct RecordSerializer {
             w.key(f.name)
             f.writeValue(row, Int32(i), to: &w)
         }
-        w.endObject()
     }
 
     /// Writes a record held as values by field name (after create/update).
     func write(values: [String: JSON], to w: inout JSONWriter) {
+        writeOpen(values: values, to: &w)
+        w.endObject()
+    }
+
+    /// Expand hook: the record held as values, without its closing brace (Expand.swift).
+    func writeOpen(values: [String: JSON], to w: inout JSONWriter) {
         let c = collection
         var showEmail = true
         if c.emailColumn != nil {
@@ -49,6 +61,5 @@ struct RecordSerializer {
             w.key(f.name)
             w.value(values[f.name] ?? f.zeroValue)
         }
-        w.endObject()
     }
 }

@@ -90,14 +90,28 @@ public final class RecordService: Sendable {
         let offset = Int64(query.page - 1).multipliedReportingOverflow(by: Int64(query.perPage))
         let arguments = conditions.arguments
         let serializer = RecordSerializer(collection: c, requester: requester)
+        let expandPlan = plan(expand: query.expand, for: c, requester: requester, request: request)
         return try pool.read { db in
             var w = JSONWriter(capacity: 4096)
             w.beginObject()
             w.key("items")
             w.beginArray()
             if !offset.overflow {
-                try db.query(sql, arguments + orderArguments + [.integer(Int64(query.perPage)), .integer(offset.partialValue)]) { row in
-                    serializer.write(row: row, to: &w)
+                let pageArguments = arguments + orderArguments + [.integer(Int64(query.perPage)), .integer(offset.partialValue)]
+                if let expandPlan {
+                    // Expand hook: rows are kept as open objects until their `expand` is known.
+                    var bodies: [[UInt8]] = [], nodes: [ExpandNode] = []
+                    try db.query(sql, pageArguments) { row in
+                        var rw = JSONWriter(capacity: 512)
+                        serializer.writeOpen(row: row, to: &rw)
+                        bodies.append(rw.bytes)
+                        nodes.append(ExpandNode(id: row.string(Int32(c.idColumn)), links: expandPlan.links(of: row)))
+                    }
+                    try writeExpanded(bodies, nodes: nodes, plan: expandPlan, requester: requester, db: db, to: &w)
+                } else {
+                    try db.query(sql, pageArguments) { row in
+                        serializer.write(row: row, to: &w)
+                    }
                 }
             }
             w.endArray()
@@ -118,7 +132,8 @@ public final class RecordService: Sendable {
     }
 
     /// `GET /records/{id}`: one record, or 404 when it does not exist.
-    public func view(collection key: String, id: String, requester: Requester, request: RequestInfo = RequestInfo()) throws -> [UInt8] {
+    public func view(collection key: String, id: String, requester: Requester, request: RequestInfo = RequestInfo(),
+                     expand: String = "") throws -> [UInt8] {
         let c = try lookup(key)
         let rule = try access(c.rules.view, c, requester: requester, context: RuleContext(request: request))
         let serializer = RecordSerializer(collection: c, requester: requester)
@@ -131,13 +146,23 @@ public final class RecordService: Sendable {
             sql = "SELECT \(c.selectList) FROM \(c.table)\(conditions.joinSQL) WHERE \(c.table).\(schema.dialect.quoteIdentifier("id")) = ? AND \(conditions.whereSQL ?? "1") LIMIT 1"
             arguments = conditions.joinArguments + [.text(id)] + conditions.conditionArguments
         }
+        let expandPlan = plan(expand: expand, for: c, requester: requester, request: request)
         let body = try pool.read { db -> [UInt8]? in
             let stmt = try db.cachedStatement(sql)
             defer { stmt.reset() }
             try stmt.bind(arguments)
             guard try stmt.step() else { return nil }
             var w = JSONWriter(capacity: 512)
-            serializer.write(row: stmt, to: &w)
+            if let expandPlan {
+                // Expand hook: read what the expand needs, then release the statement for the expand queries.
+                var open = JSONWriter(capacity: 512)
+                serializer.writeOpen(row: stmt, to: &open)
+                let node = ExpandNode(id: stmt.string(Int32(c.idColumn)), links: expandPlan.links(of: stmt))
+                stmt.reset()
+                try writeExpanded([open.bytes], nodes: [node], plan: expandPlan, requester: requester, db: db, to: &w)
+            } else {
+                serializer.write(row: stmt, to: &w)
+            }
             return w.bytes
         }
         guard let body else { throw CoreError.missingResource }
@@ -147,7 +172,8 @@ public final class RecordService: Sendable {
     // MARK: - Write
 
     /// `POST /records`: validates and inserts a record; returns it.
-    public func create(collection key: String, body: JSONObject, requester: Requester, request: RequestInfo = RequestInfo()) throws -> [UInt8] {
+    public func create(collection key: String, body: JSONObject, requester: Requester, request: RequestInfo = RequestInfo(),
+                       expand: String = "") throws -> [UInt8] {
         let c = try lookup(key)
         if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
         if case .locked = c.rules.create, !requester.isSuperuser { throw CoreError.superusersOnly }
@@ -204,13 +230,12 @@ public final class RecordService: Sendable {
                 throw CoreError.badRequest("Failed to create record.", fields: uniqueIssues(error, c.schema))
             }
         }
-        var w = JSONWriter(capacity: 512)
-        RecordSerializer(collection: c, requester: requester).write(values: finalValues, to: &w)
-        return w.bytes
+        return try expandedRecord(finalValues, of: c, expand: expand, requester: requester, request: request)
     }
 
     /// `PATCH /records/{id}`: applies the submitted keys to the stored record.
-    public func update(collection key: String, id: String, body: JSONObject, requester: Requester, request: RequestInfo = RequestInfo()) throws -> [UInt8] {
+    public func update(collection key: String, id: String, body: JSONObject, requester: Requester, request: RequestInfo = RequestInfo(),
+                       expand: String = "") throws -> [UInt8] {
         let c = try lookup(key)
         if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
         if case .locked = c.rules.update, !requester.isSuperuser { throw CoreError.superusersOnly }
@@ -250,9 +275,7 @@ public final class RecordService: Sendable {
                 }
             }
         }
-        var w = JSONWriter(capacity: 512)
-        RecordSerializer(collection: c, requester: requester).write(values: plan.values, to: &w)
-        return w.bytes
+        return try expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request)
     }
 
     /// An update computed against one version of the stored record.
