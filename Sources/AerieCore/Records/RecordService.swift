@@ -28,7 +28,18 @@ public final class RecordService: Sendable {
 
     /// `GET /records`: a page of records in the list envelope. The list rule and the client
     /// `filter` become one WHERE clause, so totals count only visible rows (spec §3.1, §7).
-    public func list(collection key: String, query: ListQuery, requester: Requester, request: RequestInfo = RequestInfo()) throws -> [UInt8] {
+    /// The SQL of a list request: the page query, the count query and their arguments.
+    struct ListStatements {
+        var collection: CompiledCollection
+        var pageSQL: String
+        var countSQL: String
+        /// Arguments of the count query; the page query takes these, then `orderArguments`, then LIMIT and OFFSET.
+        var arguments: [SQLValue]
+        var orderArguments: [SQLValue]
+    }
+
+    /// Builds the list queries: list rule and filter as one WHERE, joins deduplicated, sort terms resolved.
+    func listStatements(collection key: String, query: ListQuery, requester: Requester, request: RequestInfo) throws -> ListStatements {
         let c = try lookup(key)
         var conditions = QueryConditions()
         conditions.add(try access(c.rules.list, c, requester: requester, context: RuleContext(request: request)))
@@ -87,8 +98,28 @@ public final class RecordService: Sendable {
         }
         if !orderBy.isEmpty { sql += " ORDER BY " + orderBy.joined(separator: ", ") }
         sql += " LIMIT ? OFFSET ?"
+        return ListStatements(collection: c, pageSQL: sql, countSQL: countSQL, arguments: conditions.arguments, orderArguments: orderArguments)
+    }
+
+    /// `EXPLAIN QUERY PLAN` of a list request's page query, one detail line per row (tests check index use).
+    package func explainList(collection key: String, query: ListQuery, requester: Requester) throws -> [String] {
+        let statements = try listStatements(collection: key, query: query, requester: requester, request: RequestInfo())
+        return try pool.read { db in
+            var lines: [String] = []
+            try db.query("EXPLAIN QUERY PLAN " + statements.pageSQL,
+                         statements.arguments + statements.orderArguments + [.integer(Int64(query.perPage)), .integer(0)]) { row in
+                lines.append(row.string(3))
+            }
+            return lines
+        }
+    }
+
+    public func list(collection key: String, query: ListQuery, requester: Requester, request: RequestInfo = RequestInfo()) throws -> [UInt8] {
+        let statements = try listStatements(collection: key, query: query, requester: requester, request: request)
+        let c = statements.collection
+        let sql = statements.pageSQL, countSQL = statements.countSQL, orderArguments = statements.orderArguments
         let offset = Int64(query.page - 1).multipliedReportingOverflow(by: Int64(query.perPage))
-        let arguments = conditions.arguments
+        let arguments = statements.arguments
         let serializer = RecordSerializer(collection: c, requester: requester)
         let expandPlan = plan(expand: query.expand, for: c, requester: requester, request: request)
         return try pool.read { db in
