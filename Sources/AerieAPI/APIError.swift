@@ -14,11 +14,21 @@ public struct APIError: Error, Sendable {
     public var message: String
     /// Field issues (`data`), keyed by field name.
     public var fields: [String: FieldIssue]
+    /// A complete `data` object written instead of `fields`, for nested shapes such as the
+    /// batch failure's `{"requests":{"1":{…,"response":{…}}}}`.
+    public var rawData: [UInt8]?
 
     public init(status: HTTPStatus, message: String? = nil, fields: [String: FieldIssue] = [:]) {
         self.status = status
         self.message = message ?? APIError.defaultMessage(status.code)
         self.fields = fields
+        self.rawData = nil
+    }
+
+    /// An error whose `data` is the given JSON object bytes.
+    public init(status: HTTPStatus, message: String, rawData: [UInt8]) {
+        self.init(status: status, message: message)
+        self.rawData = rawData
     }
 
     /// PocketBase's default message per status (spec §2.2).
@@ -65,6 +75,18 @@ public struct APIError: Error, Sendable {
         var w = JSONWriter(capacity: 128)
         w.beginObject()
         w.key("data")
+        if let rawData {
+            w.rawJSON(rawData)
+        } else {
+            writeFields(to: &w)
+        }
+        w.key("message"); w.string(APIError.sentence(message))
+        w.key("status"); w.int(Int64(status.code))
+        w.endObject()
+        return w.bytes
+    }
+
+    private func writeFields(to w: inout JSONWriter) {
         w.beginObject()
         for name in fields.keys.sorted() {
             guard let issue = fields[name] else { continue }
@@ -76,10 +98,6 @@ public struct APIError: Error, Sendable {
             w.endObject()
         }
         w.endObject()
-        w.key("message"); w.string(APIError.sentence(message))
-        w.key("status"); w.int(Int64(status.code))
-        w.endObject()
-        return w.bytes
     }
 
     /// First letter upper-cased and a final `.` added, as PocketBase does.

@@ -23,11 +23,13 @@ public struct CORSPolicy: Sendable {
 public final class APIResponder: HTTPResponder {
     public let app: App
     let cors: CORSPolicy
+    let batchSettings: BatchSettings
     private let router: Router
 
-    public init(app: App, cors: CORSPolicy = CORSPolicy()) {
+    public init(app: App, cors: CORSPolicy = CORSPolicy(), batch: BatchSettings = BatchSettings()) {
         self.app = app
         self.cors = cors
+        self.batchSettings = batch
         var r = Router()
         r.add(.get, "/api/health") { try $0.health($1) }
         r.add(.get, "/api/collections/:collection/records") { try $0.listRecords($1) }
@@ -39,6 +41,7 @@ public final class APIResponder: HTTPResponder {
         r.add(.get, "/api/collections/:collection/auth-methods") { try $0.authMethods($1) }
         r.add(.post, "/api/collections/:collection/auth-refresh") { try $0.authRefresh($1) }
         r.add(.post, "/api/collections/:collection/impersonate/:id") { try $0.impersonate($1) }
+        r.add(.post, "/api/batch") { try $0.batch($1) }
         self.router = r
     }
 
@@ -49,6 +52,7 @@ public final class APIResponder: HTTPResponder {
            let c = app.schema.collection(String(parts[2])) {
             return c.bodyLimit
         }
+        if path == "/api/batch" { return batchSettings.maxBodySize }
         return 32 << 20
     }
 

@@ -298,7 +298,7 @@ extension RecordService {
 
     /// A record held as values (after create or update) with its `expand`, read on a reader connection.
     func expandedRecord(_ values: [String: JSON], of c: CompiledCollection, expand: String,
-                        requester: Requester, request: RequestInfo) throws -> [UInt8] {
+                        requester: Requester, request: RequestInfo, db: Connection? = nil) throws -> [UInt8] {
         let serializer = RecordSerializer(collection: c, requester: requester)
         var w = JSONWriter(capacity: 512)
         guard let plan = plan(expand: expand, for: c, requester: requester, request: request) else {
@@ -308,8 +308,13 @@ extension RecordService {
         var open = JSONWriter(capacity: 512)
         serializer.writeOpen(values: values, to: &open)
         let node = ExpandNode(id: values["id"]?.stringValue ?? "", links: plan.links(of: values))
-        try pool.read { db in
+        // Inside a batch the open write's connection sees the batch's own uncommitted rows.
+        if let db {
             try writeExpanded([open.bytes], nodes: [node], plan: plan, requester: requester, db: db, to: &w)
+        } else {
+            try pool.read { db in
+                try writeExpanded([open.bytes], nodes: [node], plan: plan, requester: requester, db: db, to: &w)
+            }
         }
         return w.bytes
     }

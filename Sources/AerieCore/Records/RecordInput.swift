@@ -88,7 +88,8 @@ extension RecordService {
 
     /// Hashes a submitted password and checks `oldPassword` against the stored hash, outside the
     /// write lock. The result is only used if the stored hash is unchanged when the write runs.
-    func passwordWork(_ c: CompiledCollection, id: String, body: JSONObject, requester: Requester) throws -> PasswordWork {
+    func passwordWork(_ c: CompiledCollection, id: String, body: JSONObject, requester: Requester,
+                      db writer: Connection? = nil) throws -> PasswordWork {
         guard let raw = body["password"] else { return PasswordWork() }
         var work = PasswordWork()
         let password = Cast.string(raw)
@@ -97,11 +98,14 @@ extension RecordService {
         }
         if !requester.isSuperuser, let oldPassword = body["oldPassword"].map(Cast.string), !oldPassword.isEmpty {
             let q = schema.dialect.quoteIdentifier
-            let stored = try pool.read { db -> String? in
+            let read = { (db: Connection) throws -> String? in
                 let value = try db.queryScalar("SELECT \(q("password")) FROM \(c.table) WHERE \(q("id")) = ?", [.text(id)])
                 guard case .text(let hash)? = value else { return nil }
                 return hash
             }
+            // Inside a batch, read through the open write so earlier sub-requests are seen.
+            let stored: String?
+            if let writer { stored = try read(writer) } else { stored = try pool.read(read) }
             if let stored, PasswordHash.verify(password: oldPassword, encoded: stored) { work.verifiedOldHash = stored }
         }
         return work

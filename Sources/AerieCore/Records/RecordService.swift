@@ -206,10 +206,27 @@ public final class RecordService: Sendable {
     public func create(collection key: String, body: JSONObject, requester: Requester, request: RequestInfo = RequestInfo(),
                        expand: String = "") throws -> [UInt8] {
         let c = try lookup(key)
-        if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
-        if case .locked = c.rules.create, !requester.isSuperuser { throw CoreError.superusersOnly }
         // Everything that needs no database (coercion, ids, plain validation, password hashing)
         // happens here on the worker, so the serialized write below stays short.
+        let plan = try planCreate(c, body: body, requester: requester, request: request)
+        try pool.write { db in try insert(plan, db: db) }
+        return try expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request)
+    }
+
+    /// A create validated as far as possible without the database.
+    struct CreatePlan {
+        var collection: CompiledCollection
+        var values: [String: JSON]
+        var issues: [String: FieldIssue]
+        var skip: Set<String>
+        var rule: RuleAccess
+    }
+
+    /// Coerces the body, fills ids and autodates, hashes passwords and runs every validation
+    /// that needs no database; compiles the create rule against the submitted values.
+    func planCreate(_ c: CompiledCollection, body: JSONObject, requester: Requester, request: RequestInfo) throws -> CreatePlan {
+        if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
+        if case .locked = c.rules.create, !requester.isSuperuser { throw CoreError.superusersOnly }
         var values = [String: JSON]()
         for f in c.schema.fields { values[f.name] = f.zeroValue }
         var issues = [String: FieldIssue]()
@@ -234,79 +251,96 @@ public final class RecordService: Sendable {
         if c.schema.isAuth {
             try prepareAuthCreate(c.schema, submitted: submitted, values: &values, issues: &issues, requester: requester)
         }
-        let finalValues = values
         let skip = Set(issues.keys).union(c.schema.isAuth ? ["password"] : [])
-        validatePlainFields(c.schema, values: finalValues, old: nil, skip: skip, into: &issues)
-        let checkedIssues = issues
+        validatePlainFields(c.schema, values: values, old: nil, skip: skip, into: &issues)
         let submittedKeys = Set(body.keys)
         let rule = try access(c.rules.create, c, requester: requester,
-                              context: RuleContext(request: request, body: finalValues.filter { submittedKeys.contains($0.key) },
+                              context: RuleContext(request: request, body: values.filter { submittedKeys.contains($0.key) },
                                                    submittedKeys: submittedKeys))
-        try pool.write { db in
-            // Rules come before validation: a record the create rule rejects is a plain 400 (spec §7).
-            guard try newRecord(finalValues, of: c, satisfies: rule, db: db) else {
-                throw CoreError.badRequest("Failed to create record.")
-            }
-            var issues = checkedIssues
-            try validateRelations(c.schema, values: finalValues, old: nil, db: db, skip: skip, into: &issues)
-            if !issues.isEmpty { throw CoreError.badRequest("Failed to create record.", fields: issues) }
-            let stmt = try db.cachedStatement(c.insertSQL)
-            defer { stmt.reset() }
-            for (i, f) in c.schema.fields.enumerated() {
-                try stmt.bind(f.sqlValue(finalValues[f.name] ?? f.zeroValue), at: Int32(i + 1))
-            }
-            do {
-                _ = try stmt.step()
-            } catch let error as SQLiteError where error.isUniqueConstraint {
-                throw CoreError.badRequest("Failed to create record.", fields: uniqueIssues(error, c.schema))
-            }
+        return CreatePlan(collection: c, values: values, issues: issues, skip: skip, rule: rule)
+    }
+
+    /// The serialized part of a create, inside an open write: the create rule, relation checks and the INSERT.
+    func insert(_ plan: CreatePlan, db: Connection) throws {
+        let c = plan.collection
+        // Rules come before validation: a record the create rule rejects is a plain 400 (spec §7).
+        guard try newRecord(plan.values, of: c, satisfies: plan.rule, db: db) else {
+            throw CoreError.badRequest("Failed to create record.")
         }
-        return try expandedRecord(finalValues, of: c, expand: expand, requester: requester, request: request)
+        var issues = plan.issues
+        try validateRelations(c.schema, values: plan.values, old: nil, db: db, skip: plan.skip, into: &issues)
+        if !issues.isEmpty { throw CoreError.badRequest("Failed to create record.", fields: issues) }
+        let stmt = try db.cachedStatement(c.insertSQL)
+        defer { stmt.reset() }
+        for (i, f) in c.schema.fields.enumerated() {
+            try stmt.bind(f.sqlValue(plan.values[f.name] ?? f.zeroValue), at: Int32(i + 1))
+        }
+        do {
+            _ = try stmt.step()
+        } catch let error as SQLiteError where error.isUniqueConstraint {
+            throw CoreError.badRequest("Failed to create record.", fields: uniqueIssues(error, c.schema))
+        }
     }
 
     /// `PATCH /records/{id}`: applies the submitted keys to the stored record.
     public func update(collection key: String, id: String, body: JSONObject, requester: Requester, request: RequestInfo = RequestInfo(),
                        expand: String = "") throws -> [UInt8] {
         let c = try lookup(key)
-        if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
-        if case .locked = c.rules.update, !requester.isSuperuser { throw CoreError.superusersOnly }
+        try checkUpdatable(c, requester: requester)
         // scrypt takes ~0.2 s: hash a new password and check the old one before taking the writer.
         let secrets = c.schema.isAuth ? try passwordWork(c, id: id, body: body, requester: requester) : PasswordWork()
         // Optimistic: plan the change from a snapshot on a reader, then, under the writer, apply it
         // only if the row is still that snapshot (else plan again there). The serialized part is
         // one point read, relation checks and the UPDATE.
         guard let snapshot = try pool.read({ db in try load(c, id: id, db: db) }) else { throw CoreError.missingResource }
-        var plan = try planUpdate(c, id: id, old: snapshot, body: body, requester: requester, work: secrets)
-        try pool.write { db in
-            guard let current = try load(c, id: id, db: db) else { throw CoreError.missingResource }
-            if current != plan.old {
-                plan = try planUpdate(c, id: id, old: current, body: body, requester: requester, work: secrets)
-            }
-            // The update rule sees the stored row, and the submitted values as @request.body (spec §7).
-            let submittedKeys = Set(body.keys)
-            let rule = try access(c.rules.update, c, requester: requester,
-                                  context: RuleContext(request: request, body: plan.values.filter { submittedKeys.contains($0.key) },
-                                                       submittedKeys: submittedKeys, oldValues: plan.old))
-            guard try row(id, of: c, satisfies: rule, db: db) else { throw CoreError.missingResource }
-            var issues = plan.issues
-            try validateRelations(c.schema, values: plan.values, old: plan.old, db: db, skip: plan.skip, into: &issues)
-            if !issues.isEmpty { throw CoreError.badRequest("Failed to update record.", fields: issues) }
-            var assignments: [String] = []
-            var args: [SQLValue] = []
-            for f in c.schema.fields where f.name != "id" && plan.values[f.name] != plan.old[f.name] {
-                assignments.append("\(schema.dialect.quoteIdentifier(f.name)) = ?")
-                args.append(f.sqlValue(plan.values[f.name] ?? f.zeroValue))
-            }
-            if !assignments.isEmpty {
-                args.append(.text(id))
-                do {
-                    try db.run("UPDATE \(c.table) SET \(assignments.joined(separator: ", ")) WHERE \(schema.dialect.quoteIdentifier("id")) = ?", args)
-                } catch let error as SQLiteError where error.isUniqueConstraint {
-                    throw CoreError.badRequest("Failed to update record.", fields: uniqueIssues(error, c.schema))
-                }
+        let planned = try planUpdate(c, id: id, old: snapshot, body: body, requester: requester, work: secrets)
+        let values = try pool.write { db in
+            try applyUpdate(c, id: id, body: body, planned: planned, requester: requester, request: request, work: secrets, db: db)
+        }
+        return try expandedRecord(values, of: c, expand: expand, requester: requester, request: request)
+    }
+
+    func checkUpdatable(_ c: CompiledCollection, requester: Requester) throws {
+        if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
+        if case .locked = c.rules.update, !requester.isSuperuser { throw CoreError.superusersOnly }
+    }
+
+    /// The serialized part of an update, inside an open write: re-plans when the row changed since
+    /// `planned` was made (or when there is no plan), checks the update rule and relations, and
+    /// runs the UPDATE. Returns the record's new values.
+    func applyUpdate(_ c: CompiledCollection, id: String, body: JSONObject, planned: UpdatePlan?, requester: Requester,
+                     request: RequestInfo, work secrets: PasswordWork, db: Connection) throws -> [String: JSON] {
+        guard let current = try load(c, id: id, db: db) else { throw CoreError.missingResource }
+        var plan: UpdatePlan
+        if let planned, planned.old == current {
+            plan = planned
+        } else {
+            plan = try planUpdate(c, id: id, old: current, body: body, requester: requester, work: secrets)
+        }
+        // The update rule sees the stored row, and the submitted values as @request.body (spec §7).
+        let submittedKeys = Set(body.keys)
+        let rule = try access(c.rules.update, c, requester: requester,
+                              context: RuleContext(request: request, body: plan.values.filter { submittedKeys.contains($0.key) },
+                                                   submittedKeys: submittedKeys, oldValues: plan.old))
+        guard try row(id, of: c, satisfies: rule, db: db) else { throw CoreError.missingResource }
+        var issues = plan.issues
+        try validateRelations(c.schema, values: plan.values, old: plan.old, db: db, skip: plan.skip, into: &issues)
+        if !issues.isEmpty { throw CoreError.badRequest("Failed to update record.", fields: issues) }
+        var assignments: [String] = []
+        var args: [SQLValue] = []
+        for f in c.schema.fields where f.name != "id" && plan.values[f.name] != plan.old[f.name] {
+            assignments.append("\(schema.dialect.quoteIdentifier(f.name)) = ?")
+            args.append(f.sqlValue(plan.values[f.name] ?? f.zeroValue))
+        }
+        if !assignments.isEmpty {
+            args.append(.text(id))
+            do {
+                try db.run("UPDATE \(c.table) SET \(assignments.joined(separator: ", ")) WHERE \(schema.dialect.quoteIdentifier("id")) = ?", args)
+            } catch let error as SQLiteError where error.isUniqueConstraint {
+                throw CoreError.badRequest("Failed to update record.", fields: uniqueIssues(error, c.schema))
             }
         }
-        return try expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request)
+        return plan.values
     }
 
     /// An update computed against one version of the stored record.
@@ -349,11 +383,14 @@ public final class RecordService: Sendable {
         let c = try lookup(key)
         if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
         let rule = try access(c.rules.delete, c, requester: requester, context: RuleContext(request: request))
-        try pool.write { db in
-            guard try load(c, id: id, db: db) != nil, try row(id, of: c, satisfies: rule, db: db) else { throw CoreError.missingResource }
-            var visited = Set<String>()
-            try deleteCascading(c, id: id, db: db, visited: &visited, depth: 0)
-        }
+        try pool.write { db in try remove(c, id: id, rule: rule, db: db) }
+    }
+
+    /// The serialized part of a delete, inside an open write.
+    func remove(_ c: CompiledCollection, id: String, rule: RuleAccess, db: Connection) throws {
+        guard try load(c, id: id, db: db) != nil, try row(id, of: c, satisfies: rule, db: db) else { throw CoreError.missingResource }
+        var visited = Set<String>()
+        try deleteCascading(c, id: id, db: db, visited: &visited, depth: 0)
     }
 
     private func deleteCascading(_ c: CompiledCollection, id: String, db: Connection, visited: inout Set<String>, depth: Int) throws {
