@@ -146,18 +146,4 @@ private func read(_ path: String) throws -> String { try String(contentsOfFile: 
             #expect(line.hasSuffix(String(firstLine.dropFirst(3))), "\(line)")
         }
     }
-
-    @Test(arguments: ["init", "templates"])
-    func commandHelp_isGolden_andIdenticalForEveryForm(_ command: String) throws {
-        let forms = [["help", command], [command, "--help"], [command, "-h"], ["--help", command]]
-        var outputs: [String] = []
-        for arguments in forms {
-            let result = try aerie(arguments)
-            #expect(result.status == 0, "\(arguments): \(result)")
-            #expect(result.stderr.isEmpty, "\(arguments): \(result)")
-            outputs.append(result.stdout)
-        }
-        #expect(Set(outputs).count == 1, "help forms differ: \(outputs)")
-        try expectGolden(outputs[0], "help-\(command).txt")
-    }
 }

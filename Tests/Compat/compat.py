@@ -696,19 +696,26 @@ class Server:
         return r
 
 
+def launch_pocketbase(server):
+    """Creates the superuser, starts `pocketbase serve` on the server's port and logs in.
+
+    PocketBase defaults its migrations/hooks/public dirs to siblings of --dir (so a data
+    dir in /tmp would write /tmp/pb_migrations, which the next run then applies), and
+    auto-writes a migration file for every collection created through the API: keep all of
+    them inside the server's own temporary directory and turn automigrate off."""
+    data = os.path.join(server.dir, "pb_data")
+    dirs = ["--dir", data, "--migrationsDir", os.path.join(server.dir, "pb_migrations"),
+            "--hooksDir", os.path.join(server.dir, "pb_hooks"), "--automigrate=false"]
+    server.run_cli(["superuser", "upsert", SU_EMAIL, SU_PASSWORD] + dirs)
+    server.spawn(["serve", "--http", f"127.0.0.1:{server.port}", "--publicDir", os.path.join(server.dir, "pb_public")] + dirs)
+    server.login()
+
+
 class PocketBase(Server):
     kind = "pocketbase"
 
     def start(self):
-        # PocketBase defaults its migrations/hooks/public dirs to siblings of --dir (so a data
-        # dir in /tmp would write /tmp/pb_migrations, which the next run then applies), and
-        # auto-writes a migration file for every collection created through the API.
-        data = os.path.join(self.dir, "pb_data")
-        dirs = ["--dir", data, "--migrationsDir", os.path.join(self.dir, "pb_migrations"),
-                "--hooksDir", os.path.join(self.dir, "pb_hooks"), "--automigrate=false"]
-        self.run_cli(["superuser", "upsert", SU_EMAIL, SU_PASSWORD] + dirs)
-        self.spawn(["serve", "--http", f"127.0.0.1:{self.port}", "--publicDir", os.path.join(self.dir, "pb_public")] + dirs)
-        self.login()
+        launch_pocketbase(self)
         self.collection_ids = {}
         for c in pocketbase_collections(load_schema()):
             if c.get("name") == "things":

@@ -423,13 +423,7 @@ class PocketBase(compat.Server):
     kind = "pocketbase"
 
     def start(self):
-        # Keep migrations/hooks/public next to the data dir inside our temp dir (see compat.py).
-        data = os.path.join(self.dir, "pb_data")
-        dirs = ["--dir", data, "--migrationsDir", os.path.join(self.dir, "pb_migrations"),
-                "--hooksDir", os.path.join(self.dir, "pb_hooks"), "--automigrate=false"]
-        self.run_cli(["superuser", "upsert", SU_EMAIL, SU_PASSWORD] + dirs)
-        self.spawn(["serve", "--http", f"127.0.0.1:{self.port}", "--publicDir", os.path.join(self.dir, "pb_public")] + dirs)
-        self.login()
+        compat.launch_pocketbase(self)
         ids = {}
         for c in pocketbase_collections(load_schema()):
             for f in c["fields"]:
