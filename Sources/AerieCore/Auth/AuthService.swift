@@ -96,12 +96,9 @@ public final class AuthService: Sendable {
                 guard let field = c.schema.field(named: name) else { continue }
                 if name == "email" && !EmailField.isValid(identity) { continue }
                 let collate = field is EmailField ? " COLLATE NOCASE" : ""
-                let columns = c.schema.fields.map { q($0.name) }.joined(separator: ", ")
                 var row: [String: JSON]?
-                try db.query("SELECT \(columns) FROM \(c.table) WHERE \(q(name)) = ?\(collate) LIMIT 1", [.text(identity)]) { stmt in
-                    var values = [String: JSON]()
-                    for (i, f) in c.schema.fields.enumerated() { values[f.name] = f.readValue(stmt, Int32(i)) }
-                    row = values
+                try db.query("SELECT \(c.allColumns) FROM \(c.table) WHERE \(q(name)) = ?\(collate) LIMIT 1", [.text(identity)]) { stmt in
+                    row = c.values(from: stmt)
                 }
                 if let row { return row }
             }

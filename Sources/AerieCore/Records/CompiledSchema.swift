@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 import AerieBase
 import AerieFilter
+import AerieJSON
 import AerieSQLite
 
 /// A rule after parsing: locked (`null`), open (`""`) or a filter expression.
@@ -39,6 +40,10 @@ struct CompiledCollection: Sendable {
     let table: String
     let viewSQL: String
     let insertSQL: String
+    /// Every column (hidden ones included), in field order, for reading whole records.
+    let allColumns: String
+    /// `SELECT <allColumns> FROM <table> WHERE "id" = ? LIMIT 1`.
+    let loadSQL: String
     /// Column positions within `outputFields` used for email visibility.
     let emailColumn: Int?
     let emailVisibilityColumn: Int?
@@ -51,16 +56,25 @@ struct CompiledCollection: Sendable {
                             delete: try ParsedRule(c.rules.delete), auth: try ParsedRule(c.auth.map { $0.authRule } ?? nil))
         let outputs = c.fields.filter { $0.isOutput && $0.name != "tokenKey" }
         outputFields = outputs
-        table = dialect.quoteIdentifier(c.name)
-        let qualifiedTable = dialect.quoteIdentifier(c.name)
-        selectList = outputs.map { qualifiedTable + "." + dialect.quoteIdentifier($0.name) }.joined(separator: ", ")
-        viewSQL = "SELECT \(selectList) FROM \(qualifiedTable) WHERE \(qualifiedTable).\(dialect.quoteIdentifier("id")) = ? LIMIT 1"
+        let table = dialect.quoteIdentifier(c.name)
+        self.table = table
+        selectList = outputs.map { table + "." + dialect.quoteIdentifier($0.name) }.joined(separator: ", ")
+        viewSQL = "SELECT \(selectList) FROM \(table) WHERE \(table).\(dialect.quoteIdentifier("id")) = ? LIMIT 1"
         let columns = c.fields.map { dialect.quoteIdentifier($0.name) }.joined(separator: ", ")
+        allColumns = columns
+        loadSQL = "SELECT \(columns) FROM \(table) WHERE \(dialect.quoteIdentifier("id")) = ? LIMIT 1"
         let marks = c.fields.indices.map { dialect.placeholder($0 + 1) }.joined(separator: ", ")
         insertSQL = "INSERT INTO \(table) (\(columns)) VALUES (\(marks))"
         emailColumn = c.isAuth ? outputs.firstIndex { $0.name == "email" } : nil
         emailVisibilityColumn = c.isAuth ? outputs.firstIndex { $0.name == "emailVisibility" } : nil
         idColumn = outputs.firstIndex { $0.name == "id" } ?? 0
+    }
+
+    /// A row selected with `allColumns` as values by field name.
+    func values(from row: Statement) -> [String: JSON] {
+        var values = [String: JSON]()
+        for (i, f) in schema.fields.enumerated() { values[f.name] = f.readValue(row, Int32(i)) }
+        return values
     }
 }
 

@@ -430,14 +430,8 @@ public final class RecordService: Sendable {
 
     /// The stored record as values by field name (every field, hidden ones included).
     func load(_ c: CompiledCollection, id: String, db: Connection) throws -> [String: JSON]? {
-        let q = schema.dialect.quoteIdentifier
-        let columns = c.schema.fields.map { q($0.name) }.joined(separator: ", ")
         var out: [String: JSON]?
-        try db.query("SELECT \(columns) FROM \(c.table) WHERE \(q("id")) = ? LIMIT 1", [.text(id)]) { row in
-            var values = [String: JSON]()
-            for (i, f) in c.schema.fields.enumerated() { values[f.name] = f.readValue(row, Int32(i)) }
-            out = values
-        }
+        try db.query(c.loadSQL, [.text(id)]) { row in out = c.values(from: row) }
         return out
     }
 
