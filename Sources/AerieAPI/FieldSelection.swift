@@ -1,5 +1,6 @@
 // Aerie — the `fields` query parameter: pruning 2xx JSON responses to the requested keys (spec §4.1)
 // SPDX-License-Identifier: MIT
+import AerieBase
 import AerieJSON
 
 /// A parsed `fields` parameter: dot paths to keep, each with an optional value modifier.
@@ -43,7 +44,7 @@ struct FieldSelection {
     init(parsing raw: String) throws(ParseError) {
         var out: Paths = []
         for token in Self.split(raw) {
-            let trimmed = token.trimmingWhitespace()
+            let trimmed = token.trimmingASCII()
             guard !trimmed.isEmpty else { continue }
             let path: String
             var modifier: Modifier?
@@ -91,17 +92,17 @@ struct FieldSelection {
 
     /// `excerpt(200)`, `excerpt(20, true)`; anything else is an error (400 since PocketBase 0.40).
     static func parseModifier(_ text: Substring) throws(ParseError) -> Modifier {
-        let spec = text.trimmingWhitespace()
-        let name: Substring
+        let spec = text.trimmingASCII()
+        let name: String
         var arguments: [String] = []
         if let open = spec.firstIndex(of: "(") {
             guard spec.last == ")" else { throw ParseError(reason: "unbalanced modifier parentheses") }
-            name = spec[..<open].trimmingWhitespace()
+            name = spec[..<open].trimmingASCII()
             let inner = spec[spec.index(after: open)..<spec.index(before: spec.endIndex)]
             arguments = split(String(inner)).map { arg in
-                var a = arg.trimmingWhitespace()
-                if a.count >= 2, let f = a.first, f == "'" || f == "\"", a.last == f { a = a.dropFirst().dropLast() }
-                return String(a)
+                let a = arg.trimmingASCII()
+                if a.count >= 2, let f = a.first, f == "'" || f == "\"", a.last == f { return String(a.dropFirst().dropLast()) }
+                return a
             }
             if arguments == [""] { arguments = [] }
         } else {
@@ -183,16 +184,6 @@ struct FieldSelection {
             }
         }
         return out
-    }
-}
-
-extension StringProtocol {
-    /// The text without leading and trailing ASCII whitespace.
-    fileprivate func trimmingWhitespace() -> SubSequence {
-        var s = self[...]
-        while let f = s.first, f == " " || f == "\t" || f == "\n" || f == "\r" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\n" || l == "\r" { s = s.dropLast() }
-        return s
     }
 }
 

@@ -12,7 +12,7 @@ public enum RequestBody {
     public static func object(_ request: HTTPRequest) throws -> JSONObject {
         if request.body.isEmpty { return JSONObject() }
         let contentType = ASCII.lowercased(request.header("content-type") ?? "")
-        let mediaType = contentType.split(separator: ";").first.map { String($0).trimmingCharacters() } ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingASCII(" \t") } ?? ""
         switch mediaType {
         case "application/json":
             switch try? JSONParser.parse(request.body) {
@@ -69,14 +69,5 @@ public enum RequestBody {
             out.append(b[i]); i += 1
         }
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while s.first == " " || s.first == "\t" { s.removeFirst() }
-        while s.last == " " || s.last == "\t" { s.removeLast() }
-        return String(s)
     }
 }

@@ -39,3 +39,16 @@ public enum ASCII {
         String(decoding: s.utf8.map(lower), as: UTF8.self)
     }
 }
+
+extension StringProtocol {
+    /// The text without leading and trailing ASCII characters from `set` (default: space, tab,
+    /// CR, LF). Works on UTF-8 bytes, as protocol text (headers, media types, lists) is defined.
+    public func trimmingASCII(_ set: StaticString = " \t\r\n") -> String {
+        let strip = set.withUTF8Buffer { Array($0) }
+        let bytes = Array(utf8)
+        var start = 0, end = bytes.count
+        while start < end && strip.contains(bytes[start]) { start += 1 }
+        while end > start && strip.contains(bytes[end - 1]) { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+}

@@ -1,8 +1,7 @@
 // Aerie — a blocking raw-socket HTTP/1.1 client for black-box tests
 // SPDX-License-Identifier: MIT
-// Depends on Glibc only, so the AerieHTTP tests can compile this same file (symlinked) without
-// pulling in the whole AerieTesting dependency tree.
 import Glibc
+import AerieBase
 
 /// A response as read off the wire.
 public struct RawHTTPResponse: Sendable {
@@ -120,7 +119,7 @@ public final class RawHTTPClient {
         var headers: [(String, String)] = []
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { throw RawHTTPClientError("bad header line: \(line)") }
-            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingSpaces()))
+            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingASCII(" \t")))
         }
         var response = RawHTTPResponse(status: status, reason: parts.count > 2 ? String(parts[2]) : "", headers: headers, body: [])
         if isHead || (100..<200).contains(status) || status == 204 || status == 304 { return response }
@@ -210,7 +209,7 @@ public final class RawHTTPClient {
             let lineEnd = try readUntil([13, 10])
             let sizeText = String(decoding: buffer[0..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
             buffer.removeFirst(lineEnd + 2)
-            guard let size = Int(sizeText.trimmingSpaces(), radix: 16) else { throw RawHTTPClientError("bad chunk size") }
+            guard let size = Int(sizeText.trimmingASCII(" \t"), radix: 16) else { throw RawHTTPClientError("bad chunk size") }
             if size == 0 {
                 while true {  // trailers up to the empty line
                     let end = try readUntil([13, 10])
@@ -222,14 +221,5 @@ public final class RawHTTPClient {
             body.append(contentsOf: buffer[0..<size])
             buffer.removeFirst(size + 2)
         }
-    }
-}
-
-private extension StringProtocol {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while s.first == " " || s.first == "\t" { s.removeFirst() }
-        while s.last == " " || s.last == "\t" { s.removeLast() }
-        return String(s)
     }
 }

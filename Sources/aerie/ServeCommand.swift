@@ -43,7 +43,7 @@ struct ServeCommand: Command {
         if let dir = try arguments.option("dir") { directory = dir }
         schemaPath = try arguments.option("schema")
         if let list = try arguments.option("origins") {
-            origins = list.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
+            origins = list.split(separator: ",").map { $0.trimmingASCII(" ") }.filter { !$0.isEmpty }
             if origins.isEmpty { throw UsageError("--origins needs at least one origin") }
         }
         quiet = try arguments.flag("quiet")
@@ -119,14 +119,5 @@ struct ServeCommand: Command {
         sources.forEach { $0.cancel() }
         app.close()
         printErr("aerie: stopped")
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
     }
 }

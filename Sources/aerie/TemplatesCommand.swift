@@ -1,5 +1,6 @@
 // Aerie — aerie templates, and the catalogue of schema templates embedded from Templates/schemas/
 // SPDX-License-Identifier: MIT
+import AerieBase
 import AerieTemplates
 
 /// One schema template: `Templates/schemas/<name>.json`, embedded in the binary at build time.
@@ -30,9 +31,9 @@ struct SchemaTemplate {
     var commentLines: [String] {
         var lines: [String] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let trimmed = String(line).trimmingCharacters(in: " \t\r")
+            let trimmed = line.trimmingASCII(" \t\r")
             guard trimmed.hasPrefix("//") else { break }
-            lines.append(String(trimmed.dropFirst(2)).trimmingCharacters(in: " \t"))
+            lines.append(trimmed.dropFirst(2).trimmingASCII(" \t"))
         }
         return lines
     }

@@ -65,3 +65,16 @@ func timestamp_ParsesLenientInput(_ input: String, _ expected: String) {
 func timestamp_RejectsGarbage(_ input: String) {
     #expect(Timestamp.parse(input) == nil)
 }
+
+@Test(arguments: [("  a b \t", " \t", "a b"), ("\r\n x \r\n", " \t\r\n", "x"), ("'`name`'", "'\"` ", "name"), ("", " ", ""), ("   ", " ", ""), (" é ", " ", "é")])
+func trimmingASCII_StripsOnlyTheGivenBytesAtBothEnds(_ input: String, _ set: String, _ expected: String) {
+    // The set is a StaticString in the API; the table passes the same characters through a switch.
+    let trimmed: String
+    switch set {
+    case " \t": trimmed = input.trimmingASCII(" \t")
+    case " \t\r\n": trimmed = input.trimmingASCII()
+    case "'\"` ": trimmed = input.trimmingASCII("'\"` ")
+    default: trimmed = input.trimmingASCII(" ")
+    }
+    #expect(trimmed == expected)
+}

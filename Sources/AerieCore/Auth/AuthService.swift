@@ -36,7 +36,7 @@ public final class AuthService: Sendable {
         if token.utf8.count > 7, ASCII.equalsIgnoringCase(token.utf8.prefix(7), "bearer ".utf8) {
             token = String(token.dropFirst(7))
         }
-        token = token.trimmingSpaces()
+        token = token.trimmingASCII()
         guard let claims = JWT.unverifiedClaims(token),
               claims["type"]?.stringValue == "auth",
               let id = claims["id"]?.stringValue, !id.isEmpty,

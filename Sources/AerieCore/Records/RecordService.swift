@@ -475,27 +475,18 @@ public final class RecordService: Sendable {
         if let marker = message.utf8.firstRange(of: "failed: ".utf8) {
             let rest = Substring(message.utf8[marker.upperBound...])
             if rest.hasPrefix("index ") {
-                let name = rest.dropFirst(6).trimmingCharacters(in: "'\"` ")
+                let name = rest.dropFirst(6).trimmingASCII("'\"` ")
                 if let index = c.indexes.first(where: { $0.name == name }) {
                     for col in index.columns { out[col] = .notUnique }
                 }
             } else {
                 for part in rest.split(separator: ",") {
-                    let column = part.split(separator: ".").last.map { String($0).trimmingSpaces() } ?? ""
+                    let column = part.split(separator: ".").last.map { String($0).trimmingASCII() } ?? ""
                     if c.field(named: column) != nil { out[column] = .notUnique }
                 }
             }
         }
         if out.isEmpty { out["id"] = .notUnique }
         return out
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        var s = self
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
     }
 }

@@ -1,5 +1,6 @@
 // Aerie — a parsed CREATE INDEX statement from the schema file
 // SPDX-License-Identifier: MIT
+import AerieBase
 
 /// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (col [COLLATE x] [ASC|DESC], …) [WHERE expr]`,
 /// parsed so names and columns can be checked against the collection before any SQL runs.
@@ -52,7 +53,7 @@ public struct IndexDefinition: Sendable, Hashable {
         guard !columns.isEmpty else { return fail("the column list is empty") }
         var whereSQL = ""
         if lexer.keyword("WHERE") {
-            whereSQL = String(decoding: lexer.b[lexer.i...], as: UTF8.self).trimmingSpaces()
+            whereSQL = String(decoding: lexer.b[lexer.i...], as: UTF8.self).trimmingASCII()
             if whereSQL.hasSuffix(";") { whereSQL.removeLast() }
             if whereSQL.isEmpty { return fail("WHERE needs an expression") }
             if whereSQL.contains(";") { return fail("only one statement is allowed") }
@@ -62,7 +63,7 @@ public struct IndexDefinition: Sendable, Hashable {
             guard lexer.i == lexer.b.count else { return fail("unexpected text after the column list") }
         }
         return .success(IndexDefinition(name: name, table: table, isUnique: unique, columns: columns,
-                                        columnsSQL: String(decoding: inner, as: UTF8.self).trimmingSpaces(),
+                                        columnsSQL: String(decoding: inner, as: UTF8.self).trimmingASCII(),
                                         whereSQL: whereSQL, sql: sql))
     }
 
@@ -121,14 +122,3 @@ public struct IndexDefinition: Sendable, Hashable {
 
 /// Why an index statement was rejected.
 public struct IndexParseError: Error, Sendable { public var message: String }
-
-extension String {
-    /// The string without leading and trailing ASCII whitespace.
-    func trimmingSpaces() -> String {
-        let u = Array(utf8)
-        var s = 0, e = u.count
-        while s < e && (u[s] == 32 || u[s] == 9 || u[s] == 10 || u[s] == 13) { s += 1 }
-        while e > s && (u[e - 1] == 32 || u[e - 1] == 9 || u[e - 1] == 10 || u[e - 1] == 13) { e -= 1 }
-        return String(decoding: u[s..<e], as: UTF8.self)
-    }
-}
