@@ -49,7 +49,11 @@ public final class App: Sendable {
     /// Opens (creating if needed) the data directory, applies the schema's safe changes and
     /// refuses to start while a data-losing change is pending.
     public static func open(directory: String, schema: Schema, readerCount: Int = 8, partial: Bool = false) throws -> App {
-        try makeDirectory(directory)
+        do {
+            try Directories.make(directory)
+        } catch {
+            throw StartupError("cannot use the data directory \(directory): \(error)")
+        }
         let pool = try DatabasePool(path: databasePath(in: directory), readerCount: readerCount)
         do {
             let secrets = try pool.write { db -> [String: String] in
@@ -86,15 +90,5 @@ public final class App: Sendable {
             }
         }
         return secrets
-    }
-
-    static func makeDirectory(_ path: String) throws {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw StartupError("cannot create the data directory \(path): \(String(cString: strerror(errno)))")
-            }
-        }
     }
 }

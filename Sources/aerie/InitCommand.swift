@@ -1,5 +1,6 @@
 // Aerie — aerie init: a new app directory from a schema template
 // SPDX-License-Identifier: MIT
+import AerieBase
 import AerieCore
 #if canImport(Glibc)
 import Glibc
@@ -57,7 +58,11 @@ struct InitCommand: Command {
         } catch {
             throw CommandFailure("the built-in template \(template.name) is invalid:\n\(error)")
         }
-        try makeDirectories(directory)
+        do {
+            try Directories.make(directory)
+        } catch {
+            throw CommandFailure(error.description)
+        }
         // A README someone already wrote is kept unless --force: only the schema is ours to create.
         let keepReadme = !force && exists(readmePath)
         // Block the stop signals while writing so Ctrl-C can land only before or after both files:
@@ -132,26 +137,6 @@ struct InitCommand: Command {
     func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
-    }
-
-    /// `mkdir -p`: creates `path` and any missing parents.
-    func makeDirectories(_ path: String) throws {
-        var info = stat()
-        if stat(path, &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw CommandFailure("\(path) exists and is not a directory") }
-            return
-        }
-        var prefix = path.hasPrefix("/") ? "/" : ""
-        for part in path.split(separator: "/") {
-            prefix += part
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                throw CommandFailure("cannot create the directory \(prefix): \(errorText())")
-            }
-            prefix += "/"
-        }
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw CommandFailure("\(path) exists and is not a directory")
-        }
     }
 
     /// Writes `text` to a temporary file next to `path`, flushes it, then moves it into place:

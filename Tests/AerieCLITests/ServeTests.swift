@@ -96,6 +96,14 @@ struct StartedServer {
         #expect(result.errorMessage?.hasPrefix("error: cannot listen on 127.0.0.1:\(port)") == true, "\(result)")
     }
 
+    @Test func serve_fails_WhenTheDataDirectoryIsAFile() throws {
+        let directory = try TemporaryDirectory()
+        _ = try directory.write("data", "not a directory")
+        let result = try aerie("serve", "--http", "127.0.0.1:0", "--dir", "data", in: directory)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("data exists and is not a directory"), "\(result)")
+    }
+
     @Test func serve_refusesAPortAnotherAerieServes() throws {
         // Both would set SO_REUSEPORT; without the probe bind the second would silently share the port.
         let directory = try TemporaryDirectory()
