@@ -15,7 +15,9 @@ public struct MigrationStep: Sendable, Hashable, CustomStringConvertible {
     /// How to go ahead with a data-losing step.
     public var advice: String
 
-    public var description: String { (isDataLosing ? "! " : "+ ") + summary }
+    /// `! ` marks a data-losing step, `~ ` one that only changes the recorded definition
+    /// (rules, options), `+ ` any other.
+    public var description: String { (isDataLosing ? "! " : sql.isEmpty ? "~ " : "+ ") + summary }
 }
 
 /// The ordered steps between the stored schema and a target schema.
@@ -35,8 +37,19 @@ struct StoredCollection {
     var id: String
     var name: String
     var type: String
-    var fields: [(id: String, name: String, type: String, multiple: Bool)]
+    var fields: [StoredField]
     var indexes: [(name: String, sql: String)]
+    /// The whole stored collection JSON (rules and options are compared against it).
+    var definition = JSONObject()
+}
+
+/// One field of a stored collection.
+struct StoredField {
+    var id: String
+    var name: String
+    var type: String
+    var multiple: Bool
+    var definition = JSONObject()
 }
 
 /// Computes and applies migration plans. The catalog of applied collections lives in the
@@ -58,10 +71,14 @@ public enum Migrator {
         try db.query(#"SELECT "id", "name", "type", "definition" FROM "_collections" ORDER BY rowid"#) { row in
             var stored = StoredCollection(id: row.string(0), name: row.string(1), type: row.string(2), fields: [], indexes: [])
             if case .object(let def)? = try? JSONParser.parse(row.string(3)) {
+                stored.definition = def
                 for f in def["fields"]?.arrayValue ?? [] {
                     let type = f["type"]?.stringValue ?? ""
                     let multiple = ["select", "relation", "file"].contains(type) && (f["maxSelect"]?.intValue ?? 1) > 1
-                    stored.fields.append((f["id"]?.stringValue ?? "", f["name"]?.stringValue ?? "", type, multiple))
+                    var definition = JSONObject()
+                    if case .object(let o) = f { definition = o }
+                    stored.fields.append(StoredField(id: f["id"]?.stringValue ?? "", name: f["name"]?.stringValue ?? "", type: type,
+                                                     multiple: multiple, definition: definition))
                 }
                 for i in def["indexes"]?.arrayValue ?? [] {
                     if let sql = i.stringValue, case .success(let parsed) = IndexDefinition.parse(sql) {
@@ -86,7 +103,7 @@ public enum Migrator {
         let ddl = TableSQL(dialect: dialect)
         var steps: [MigrationStep] = []
         var matched = Set<String>()
-        let dataLossAdvice = "put it back in the schema file; Aerie never drops data on start (a backup-then-apply command for deliberate data-losing changes is planned)"
+        let dataLossAdvice = "put it back in the schema file, or run `aerie schema apply --allow-data-loss` (it takes a backup first)"
         for c in schema.collections {
             let old = stored.first { $0.id == c.id } ?? stored.first { ASCII.lowercased($0.name) == ASCII.lowercased(c.name) && !matched.contains($0.id) }
             guard let old else {
@@ -96,63 +113,73 @@ public enum Migrator {
             }
             matched.insert(old.id)
             if old.type != c.type.rawValue {
-                steps.append(MigrationStep(summary: "change type of collection \(c.name) from \(old.type) to \(c.type.rawValue)", isDataLosing: true,
-                                           sql: [], advice: "a collection's type cannot change; create a new collection instead"))
+                steps.append(MigrationStep(summary: "change type of collection \(c.name) from \(old.type) to \(c.type.rawValue) (recreates the table: every record is lost)",
+                                           isDataLosing: true,
+                                           sql: [ddl.dropTable(old.name), ddl.createTable(c)] + c.indexes.map(ddl.createIndex),
+                                           advice: "a collection's type cannot change in place; create a new collection instead"))
                 continue
             }
-            var table = old.name
-            var sql: [String] = []
-            var summaries: [String] = []
-            // Drop indexes first: renames and column drops must not trip over them.
+            let table = c.name
+            // Match fields first (stable id, then name): index and column steps depend on it.
+            var usedOld = Set<String>()
+            var pairs: [(new: any FieldType, old: StoredField?)] = []
+            for f in c.fields {
+                let previous = old.fields.first { $0.id == f.base.id && !usedOld.contains($0.name) }
+                    ?? old.fields.first { $0.name == f.name && !usedOld.contains($0.name) }
+                if let previous { usedOld.insert(previous.name) }
+                pairs.append((f, previous))
+            }
+            let dropped = old.fields.filter { !usedOld.contains($0.name) }
+            // Columns rebuilt by a type conversion: no index may reference them while that runs.
+            var rebuilt = Set<String>()
+            for (f, previous) in pairs {
+                guard let previous else { continue }
+                let multiple = (f as? any MultiValueField)?.isMultiple ?? false
+                if previous.type != f.typeName && !compatible(previous.type, f.typeName) || previous.multiple != multiple {
+                    rebuilt.insert(ASCII.lowercased(previous.name))
+                }
+            }
+            // Drop changed indexes first: renames and column drops must not trip over them.
             let newIndexSQL = Dictionary(c.indexes.map { (ASCII.lowercased($0.name), ddl.createIndex($0)) }, uniquingKeysWith: { a, _ in a })
+            var oldIndexSQL: [String: String] = [:]
             for idx in old.indexes {
-                let oldSQL = IndexDefinition.parse(idx.sql).map { ddl.createIndex(withTable($0, c.name)) }
-                if newIndexSQL[ASCII.lowercased(idx.name)] != (try? oldSQL.get()) {
+                guard case .success(let parsed) = IndexDefinition.parse(idx.sql) else { continue }
+                let oldSQL = ddl.createIndex(withTable(parsed, c.name))
+                let touchesRebuilt = parsed.columns.contains { rebuilt.contains(ASCII.lowercased($0)) }
+                if newIndexSQL[ASCII.lowercased(idx.name)] != oldSQL || touchesRebuilt {
                     steps.append(MigrationStep(summary: "drop index \(idx.name) on \(c.name)", isDataLosing: false, sql: [ddl.dropIndex(idx.name)], advice: ""))
+                } else {
+                    oldIndexSQL[ASCII.lowercased(idx.name)] = oldSQL
                 }
             }
             if old.name != c.name {
                 steps.append(MigrationStep(summary: "rename collection \(old.name) to \(c.name)", isDataLosing: false,
                                            sql: [ddl.renameTable(from: old.name, to: c.name)], advice: ""))
-                table = c.name
             }
-            var usedOld = Set<String>()
-            for f in c.fields {
-                let previous = old.fields.first { $0.id == f.base.id && !usedOld.contains($0.name) }
-                    ?? old.fields.first { $0.name == f.name && !usedOld.contains($0.name) }
-                guard let previous else {
-                    sql.append(ddl.addColumn(table, f))
-                    summaries.append("add field \(c.name).\(f.name) (\(f.typeName))")
-                    continue
-                }
-                usedOld.insert(previous.name)
-                let multiple = (f as? any MultiValueField)?.isMultiple ?? false
-                if previous.type != f.typeName && !compatible(previous.type, f.typeName) || previous.multiple != multiple {
-                    steps.append(MigrationStep(
-                        summary: "change field \(c.name).\(previous.name) from \(previous.type)\(previous.multiple ? " (multiple)" : "") to \(f.typeName)\(multiple ? " (multiple)" : "")",
-                        isDataLosing: true, sql: [], advice: "add a new field with the new type instead, or " + dataLossAdvice))
-                }
-                if previous.name != f.name {
-                    sql.append(ddl.renameColumn(table, from: previous.name, to: f.name))
-                    summaries.append("rename field \(c.name).\(previous.name) to \(f.name)")
-                }
-            }
-            for f in old.fields where !usedOld.contains(f.name) {
+            for f in dropped {
                 steps.append(MigrationStep(summary: "drop field \(c.name).\(f.name) (\(f.type)) and its data", isDataLosing: true,
                                            sql: [ddl.dropColumn(table, f.name)], advice: dataLossAdvice))
             }
-            if !sql.isEmpty {
-                for (s, summary) in zip(sql, summaries) {
-                    steps.append(MigrationStep(summary: summary, isDataLosing: false, sql: [s], advice: ""))
+            for (f, previous) in pairs {
+                guard let previous else {
+                    steps.append(MigrationStep(summary: "add field \(c.name).\(f.name) (\(f.typeName))", isDataLosing: false,
+                                               sql: [ddl.addColumn(table, f)], advice: ""))
+                    continue
                 }
+                if rebuilt.contains(ASCII.lowercased(previous.name)) {
+                    steps.append(convert(table: table, collection: c.name, from: previous, to: f, ddl: ddl, advice: dataLossAdvice))
+                    continue
+                }
+                if previous.name != f.name {
+                    steps.append(MigrationStep(summary: "rename field \(c.name).\(previous.name) to \(f.name)", isDataLosing: false,
+                                               sql: [ddl.renameColumn(table, from: previous.name, to: f.name)], advice: ""))
+                }
+                steps += optionSteps(collection: c.name, old: previous.definition, new: f.collectionJSON())
             }
-            let oldIndexSQL = Dictionary(old.indexes.compactMap { idx -> (String, String)? in
-                guard case .success(let p) = IndexDefinition.parse(idx.sql) else { return nil }
-                return (ASCII.lowercased(idx.name), ddl.createIndex(withTable(p, c.name)))
-            }, uniquingKeysWith: { a, _ in a })
             for idx in c.indexes where oldIndexSQL[ASCII.lowercased(idx.name)] != ddl.createIndex(idx) {
                 steps.append(MigrationStep(summary: "create index \(idx.name) on \(c.name)", isDataLosing: false, sql: [ddl.createIndex(idx)], advice: ""))
             }
+            steps += settingSteps(collection: c.name, old: old.definition, new: c.collectionJSON())
         }
         for old in stored where !matched.contains(old.id) && !partial {
             steps.append(MigrationStep(summary: "drop collection \(old.name) and all its records", isDataLosing: true,
@@ -161,7 +188,6 @@ public enum Migrator {
         let catalog = schema.collections.map { c in
             (c.id, c.name, c.type.rawValue, String(decoding: JSON.object(c.collectionJSON()).serialized(), as: UTF8.self))
         }
-        // A changed definition (rules, options) needs no DDL but is still recorded.
         return MigrationPlan(steps: steps, catalog: catalog, isPartial: partial)
     }
 
@@ -173,7 +199,7 @@ public enum Migrator {
 
     /// Type changes that keep every stored value meaningful.
     static func compatible(_ from: String, _ to: String) -> Bool {
-        let textual: Set<String> = ["text", "editor", "email", "url"]
+        let textual: Set<String> = ["text", "editor", "email", "url", "date"]
         return textual.contains(from) && textual.contains(to) && (to == "text" || to == "editor")
     }
 
