@@ -72,7 +72,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "AerieCLITests",
-            dependencies: ["AerieTesting", "AerieJSON"],
+            dependencies: ["AerieTesting", "AerieJSON", "AerieSQLite"],
             exclude: ["Golden"],
             swiftSettings: strict),
     ]

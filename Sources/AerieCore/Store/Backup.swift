@@ -42,7 +42,12 @@ public enum Backup {
         if !fileName.hasSuffix(".tar") { fileName += ".tar" }
         let folder = directory(in: dataDirectory)
         do { try Directories.make(folder) } catch { throw ArchiveError("\(error)") }
-        let final = folder + "/" + fileName
+        var final = folder + "/" + fileName
+        if name == nil {
+            // Two automatic backups within one second get -2, -3, … rather than failing.
+            var n = 2
+            while FileTree.exists(final) { final = folder + "/" + String(fileName.dropLast(4)) + "-\(n).tar"; n += 1 }
+        }
         guard !FileTree.exists(final) else { throw ArchiveError("the backup \(fileName) already exists") }
 
         let token = RandomID.make(length: 12, alphabet: RandomID.alphanumeric)
