@@ -47,7 +47,7 @@ let package = Package(
         // L4: the executable and the test kit.
         .executableTarget(
             name: "aerie",
-            dependencies: ["AerieBase", "AerieHTTP", "AerieCore", "AerieAPI", "AerieTemplates"],
+            dependencies: ["AerieBase", "AerieJSON", "AerieSQLite", "AerieHTTP", "AerieCore", "AerieAPI", "AerieTemplates"],
             swiftSettings: strict),
         .target(
             name: "AerieTesting",

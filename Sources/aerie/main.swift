@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// Every command, in help order.
-let commands: [any Command.Type] = [InitCommand.self, ServeCommand.self, SchemaCommand.self, BackupCommand.self,
+let commands: [any Command.Type] = [InitCommand.self, ServeCommand.self, SchemaCommand.self, BackupCommand.self, RecordsCommand.self,
                                     SuperuserCommand.self, TemplatesCommand.self, VersionCommand.self]
 
 let overview = """
