@@ -149,3 +149,30 @@ final class Atomicish: @unchecked Sendable {
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
     func set() { lock.lock(); value = true; lock.unlock() }
 }
+
+@Suite struct DirectoryLockTests {
+    @Test func serve_refusesToStart_WhileRestoreOrApplyHoldsTheDirectory() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path + "/data", withIntermediateDirectories: true)
+        // What `backup restore` and `schema apply` hold while they run.
+        let fd = open(directory.path + "/data/.aerie.lock", O_RDWR | O_CREAT, 0o644)
+        #expect(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let refused = try aerie("serve", "--http", "127.0.0.1:0", "--dir", "data", in: directory)
+        #expect(refused.status == 1 && refused.stderr.contains("is being restored or migrated"), "\(refused)")
+        close(fd)
+        let server = try StartedServer(["--dir", "data", "--quiet"], in: directory)
+        #expect(try server.stop().status == 0)
+    }
+
+    @Test func failedOutput_leavesNoFile() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("schema.json", BackupCommandTests.schema)
+        #expect(try aerie("schema", "apply", "--dir", "data", in: directory).status == 0)
+        let schema = try aerie("schema", "export", "--dir", "data", "--out", "missing/schema.json", in: directory)
+        #expect(schema.status == 1 && schema.stderr.hasPrefix("error: cannot create missing/schema.json.tmp-"), "\(schema)")
+        let records = try aerie("records", "export", "posts", "--dir", "data", "--out", "missing/posts.ndjson", in: directory)
+        #expect(records.status == 1, "\(records)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(Set(names) == ["schema.json", "data"], "\(names)")
+    }
+}
