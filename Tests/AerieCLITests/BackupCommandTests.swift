@@ -150,6 +150,29 @@ final class Atomicish: @unchecked Sendable {
     func set() { lock.lock(); value = true; lock.unlock() }
 }
 
+extension BackupCommandTests {
+    @Test(arguments: [0, 2_000, 20_000])
+    func interruptedBackup_leavesNothingHalfWritten(afterMicroseconds delay: Int) throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("schema.json", Self.schema)
+        #expect(try aerie("schema", "apply", "--dir", "data", in: directory).status == 0)
+        let process = try AerieProcess(["backup", "create", "--dir", "data"], in: directory)
+        if delay > 0 { usleep(useconds_t(delay)) }
+        process.send(SIGINT)
+        let result = try process.waitForExit()
+        // Whichever came first, the signal or the end of the backup: a whole archive or none.
+        #expect(result.status == 130 || result.status == 0, "\(result)")
+        let folder = directory.path + "/data/backups"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        #expect(!names.contains { $0.hasPrefix(".tmp-") }, "\(names)")
+        #expect(names.count == (result.status == 0 ? 1 : 0), "\(result) \(names)")
+        for name in names {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+            #expect(bytes.count % 512 == 0 && bytes.suffix(1024).allSatisfy { $0 == 0 }, "\(name) is not a complete archive")
+        }
+    }
+}
+
 @Suite struct DirectoryLockTests {
     @Test func serve_refusesToStart_WhileRestoreOrApplyHoldsTheDirectory() throws {
         let directory = try TemporaryDirectory()

@@ -53,13 +53,14 @@ public enum Backup {
         let token = RandomID.make(length: 12, alphabet: RandomID.alphanumeric)
         let snapshot = folder + "/.tmp-\(token).db"
         let temporary = folder + "/.tmp-\(token).tar"
-        TemporaryFiles.shared.register(snapshot)
-        TemporaryFiles.shared.register(temporary)
+        // The snapshot's connection keeps a rollback journal beside it while it copies.
+        let scratch = [snapshot, snapshot + "-journal", snapshot + "-wal", snapshot + "-shm", temporary]
+        scratch.forEach(TemporaryFiles.shared.register)
         defer {
-            FileTree.remove(snapshot)
-            FileTree.remove(temporary)
-            TemporaryFiles.shared.unregister(snapshot)
-            TemporaryFiles.shared.unregister(temporary)
+            for path in scratch {
+                FileTree.remove(path)
+                TemporaryFiles.shared.unregister(path)
+            }
         }
         // One backup step copies every page inside one read transaction: a snapshot holding
         // every commit that finished before it began, whatever the server writes meanwhile.
