@@ -57,6 +57,7 @@ import Testing
             {"title":"x","author":"nope"}
             [1]
             {"title":"this title is far too long for the forty character limit"}
+            {"title":"fine"}
             """)
         let result = try aerie("records", "import", "posts", "bad.ndjson", "--dir", "data", in: directory)
         #expect(result.status == 1, "\(result)")
@@ -66,6 +67,7 @@ import Testing
         #expect(result.stderr.contains("line 4: author:"), "\(result)")
         #expect(result.stderr.contains("line 5: expected a JSON object"), "\(result)")
         #expect(result.stderr.contains("line 6: title:"), "\(result)")
+        #expect(result.stderr.contains("line 7: title:"), "a unique clash after earlier problems is still found: \(result)")
         #expect(!result.stderr.contains("line 1:"), "\(result)")
         #expect(try count(directory) == 0)
 
@@ -73,6 +75,15 @@ import Testing
         let dup = try aerie("records", "import", "posts", "dup.ndjson", "--dir", "data", in: directory)
         #expect(dup.status == 1 && dup.stderr.contains("line 2: title:"), "\(dup)")
         #expect(try count(directory) == 0)
+    }
+
+    @Test func manyProblems_stopAfterTwenty() throws {
+        let directory = try prepared()
+        try directory.write("blank.ndjson", String(repeating: #"{"title":""}"# + "\n", count: 30))
+        let result = try aerie("records", "import", "posts", "blank.ndjson", "--dir", "data", in: directory)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("line 20: title:") && !result.stderr.contains("line 21:"), "\(result)")
+        #expect(result.stderr.contains("more problems were found"), "\(result)")
     }
 
     @Test func csv_roundTrip_withQuotesAndNewlines() throws {

@@ -91,7 +91,8 @@ extension RecordService {
                                 plan.values[name] = .string(stamp.formatted)
                             }
                         }
-                        if !issues.isEmpty { try validateOnly(plan, db: db); continue }
+                        // Inserting after an earlier failure is harmless (the transaction is rolled
+                        // back at the end) and checks unique indexes for every line.
                         try insert(plan, db: db)
                     } catch CoreError.badRequest(let message, let fields) {
                         let details = fields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.message)" }
@@ -103,12 +104,5 @@ extension RecordService {
             if !issues.isEmpty { throw ImportError(issues: issues, isTruncated: truncated) }
             return count
         }
-    }
-
-    /// After a failure nothing will be stored: keep validating later records without inserting.
-    private func validateOnly(_ plan: CreatePlan, db: Connection) throws {
-        var issues = plan.issues
-        try validateRelations(plan.collection.schema, values: plan.values, old: nil, db: db, skip: plan.skip, into: &issues)
-        if !issues.isEmpty { throw CoreError.badRequest("Failed to create record.", fields: issues) }
     }
 }
