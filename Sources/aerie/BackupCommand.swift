@@ -51,9 +51,14 @@ struct BackupCommand: Command {
         case .create(let name):
             Interruption.install()
             do {
+                // Shared, like serve: backups may run beside a server, never during a restore or apply.
+                let lock = try DirectoryLock(directory: directory, exclusive: false)
+                defer { withExtendedLifetime(lock) {} }
                 let backup = try Backup.create(dataDirectory: directory, name: name)
                 printOut("created \(backup.path) (\(backup.bytes) bytes)")
             } catch let error as ArchiveError {
+                throw CommandFailure(error.description)
+            } catch let error as StartupError {
                 throw CommandFailure(error.description)
             }
         case .list:

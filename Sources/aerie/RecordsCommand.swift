@@ -63,6 +63,12 @@ struct RecordsCommand: Command {
 
     func run() throws {
         Interruption.install()
+        let database = App.databasePath(in: directory)
+        guard FileTree.exists(database) else { throw CommandFailure("\(directory) has no database (\(database))") }
+        // Shared, like serve: never while a restore or schema apply holds the directory.
+        let lock: DirectoryLock
+        do { lock = try DirectoryLock(directory: directory, exclusive: false) } catch { throw CommandFailure("\(error)") }
+        defer { withExtendedLifetime(lock) {} }
         let app = try openApp()
         defer { app.close() }
         guard let c = app.schema.collection(collection), !c.isSuperusers else {

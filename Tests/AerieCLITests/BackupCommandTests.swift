@@ -182,6 +182,12 @@ extension BackupCommandTests {
         #expect(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
         let refused = try aerie("serve", "--http", "127.0.0.1:0", "--dir", "data", in: directory)
         #expect(refused.status == 1 && refused.stderr.contains("is being restored or migrated"), "\(refused)")
+        for arguments in [["backup", "create", "--dir", "data"], ["records", "export", "posts", "--dir", "data"]] {
+            try directory.write("data/data.db", "")
+            let other = try AerieProcess(arguments, in: directory).waitForExit()
+            #expect(other.status == 1 && other.stderr.contains("is being restored or migrated"), "\(arguments): \(other)")
+        }
+        try FileManager.default.removeItem(atPath: directory.path + "/data/data.db")
         close(fd)
         let server = try StartedServer(["--dir", "data", "--quiet"], in: directory)
         #expect(try server.stop().status == 0)
