@@ -201,3 +201,21 @@ import Glibc
         #expect(try pool.write { try Migrator.plan($0, to: reloaded) }.isEmpty)
     }
 }
+
+extension MigrationSuiteTests {
+    @Test func swappedNames_andANewFieldTakingAnOldName_keepEveryValue() throws {
+        let (dir, plan, pool) = try migrate(
+            #"{"collections":[{"name":"posts","fields":[{"id":"fa","name":"a","type":"text"},{"id":"fb","name":"b","type":"text"},{"id":"ft","name":"title","type":"text"}]}]}"#,
+            [["a": "A", "b": "B", "title": "T"]],
+            to: #"""
+            {"collections":[{"name":"posts","fields":[{"name":"title","type":"number"},{"id":"fa","name":"b","type":"text"},
+              {"id":"fb","name":"a","type":"text"},{"id":"ft","name":"headline","type":"text"}]}]}
+            """#)
+        defer { pool.close(); _ = dir }
+        let steps = summaries(plan)
+        #expect(steps.contains("+ add field posts.title (number)"), "\(steps)")
+        #expect(steps.contains("+ rename field posts.title to headline"), "\(steps)")
+        #expect(plan.dataLosingSteps.isEmpty, "\(steps)")
+        #expect(try rows(pool, #"SELECT "a", "b", "headline", "title" FROM "posts""#) == [[.text("B"), .text("A"), .text("T"), .integer(0)]])
+    }
+}

@@ -12,9 +12,10 @@ extension Migrator {
     /// a conversion expression, drops the old column and renames the new one into place.
     /// Lossless conversions (number → text, single → multiple, anything → json, …) are safe
     /// steps; the others are marked data-losing and say what happens to the values.
-    static func convert(table: String, collection: String, from old: StoredField, to new: any FieldType, ddl: TableSQL, advice: String) -> MigrationStep {
+    static func convert(table: String, collection: String, from old: StoredField, column current: String, to new: any FieldType,
+                        ddl: TableSQL, advice: String) -> MigrationStep {
         let newMultiple = (new as? any MultiValueField)?.isMultiple ?? false
-        let column = ddl.quote(old.name)
+        let column = ddl.quote(current)
         let (expression, lossless, note) = conversion(from: old.type, multiple: old.multiple, to: new.typeName, multiple: newMultiple,
                                                       column: column, zero: new.defaultSQL)
         var temporary = new
@@ -22,7 +23,7 @@ extension Migrator {
         let sql = [
             ddl.addColumn(table, temporary),
             "UPDATE \(ddl.quote(table)) SET \(ddl.quote(conversionColumn)) = \(expression)",
-            ddl.dropColumn(table, old.name),
+            ddl.dropColumn(table, current),
             ddl.renameColumn(table, from: conversionColumn, to: new.name),
         ]
         let from = old.type + (old.multiple ? " (multiple)" : "")

@@ -120,15 +120,21 @@ public enum Migrator {
                 continue
             }
             let table = c.name
-            // Match fields first (stable id, then name): index and column steps depend on it.
+            // Match fields first: every stable id, then the remaining fields by name (so a new
+            // field that takes a renamed field's old name cannot capture its data).
             var usedOld = Set<String>()
-            var pairs: [(new: any FieldType, old: StoredField?)] = []
-            for f in c.fields {
-                let previous = old.fields.first { $0.id == f.base.id && !usedOld.contains($0.name) }
-                    ?? old.fields.first { $0.name == f.name && !usedOld.contains($0.name) }
-                if let previous { usedOld.insert(previous.name) }
-                pairs.append((f, previous))
+            var matches: [StoredField?] = c.fields.map { f in
+                guard let previous = old.fields.first(where: { $0.id == f.base.id && !usedOld.contains($0.name) }) else { return nil }
+                usedOld.insert(previous.name)
+                return previous
             }
+            for (i, f) in c.fields.enumerated() where matches[i] == nil {
+                if let previous = old.fields.first(where: { $0.name == f.name && !usedOld.contains($0.name) }) {
+                    usedOld.insert(previous.name)
+                    matches[i] = previous
+                }
+            }
+            let pairs = Array(zip(c.fields, matches)).map { (new: $0.0, old: $0.1) }
             let dropped = old.fields.filter { !usedOld.contains($0.name) }
             // Columns rebuilt by a type conversion: no index may reference them while that runs.
             var rebuilt = Set<String>()
@@ -160,19 +166,38 @@ public enum Migrator {
                 steps.append(MigrationStep(summary: "drop field \(c.name).\(f.name) (\(f.type)) and its data", isDataLosing: true,
                                            sql: [ddl.dropColumn(table, f.name)], advice: dataLossAdvice))
             }
+            // A column that moves away from a name another field will take (a swap, or a new
+            // field reusing a renamed field's name) first moves to a temporary name.
+            let taken = Set(pairs.filter { $0.old?.name != $0.new.name }.map { ASCII.lowercased($0.new.name) })
+            var column: [String: String] = [:]
+            var freeing: [String] = []
+            for (f, previous) in pairs {
+                guard let previous else { continue }
+                column[previous.name] = previous.name
+                if previous.name != f.name && taken.contains(ASCII.lowercased(previous.name)) {
+                    let temporary = "_aerie_rename_\(freeing.count)"
+                    freeing.append(ddl.renameColumn(table, from: previous.name, to: temporary))
+                    column[previous.name] = temporary
+                }
+            }
+            if !freeing.isEmpty {
+                steps.append(MigrationStep(summary: "free the names of renamed fields in \(c.name) (temporary column names)",
+                                           isDataLosing: false, sql: freeing, advice: ""))
+            }
             for (f, previous) in pairs {
                 guard let previous else {
                     steps.append(MigrationStep(summary: "add field \(c.name).\(f.name) (\(f.typeName))", isDataLosing: false,
                                                sql: [ddl.addColumn(table, f)], advice: ""))
                     continue
                 }
+                let current = column[previous.name] ?? previous.name
                 if rebuilt.contains(ASCII.lowercased(previous.name)) {
-                    steps.append(convert(table: table, collection: c.name, from: previous, to: f, ddl: ddl, advice: dataLossAdvice))
+                    steps.append(convert(table: table, collection: c.name, from: previous, column: current, to: f, ddl: ddl, advice: dataLossAdvice))
                     continue
                 }
                 if previous.name != f.name {
                     steps.append(MigrationStep(summary: "rename field \(c.name).\(previous.name) to \(f.name)", isDataLosing: false,
-                                               sql: [ddl.renameColumn(table, from: previous.name, to: f.name)], advice: ""))
+                                               sql: [ddl.renameColumn(table, from: current, to: f.name)], advice: ""))
                 }
                 steps += optionSteps(collection: c.name, old: previous.definition, new: f.collectionJSON())
             }
