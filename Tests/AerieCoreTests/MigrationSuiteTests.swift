@@ -219,3 +219,28 @@ extension MigrationSuiteTests {
         #expect(try rows(pool, #"SELECT "a", "b", "headline", "title" FROM "posts""#) == [[.text("B"), .text("A"), .text("T"), .integer(0)]])
     }
 }
+
+extension MigrationSuiteTests {
+    @Test func collectionNames_canSwapAndBeReused() throws {
+        let (dir, plan, pool) = try migrate(
+            #"""
+            {"collections":[{"id":"c1","name":"posts","fields":[{"name":"title","type":"text"}]},
+              {"id":"c2","name":"drafts","fields":[{"name":"title","type":"text"}]},
+              {"id":"c3","name":"archive","fields":[]}]}
+            """#,
+            [["title": "P"]],
+            to: #"""
+            {"collections":[{"name":"posts","fields":[{"name":"body","type":"text"}]},
+              {"id":"c2","name":"archive","fields":[{"name":"title","type":"text"}]},
+              {"id":"c1","name":"drafts","fields":[{"name":"title","type":"text"}]}]}
+            """#, allowDataLoss: true)
+        defer { pool.close(); _ = dir }
+        let steps = summaries(plan)
+        #expect(steps.contains("! drop collection archive and all its records"), "\(steps)")
+        #expect(steps.contains("+ rename collection posts to drafts") && steps.contains("+ rename collection drafts to archive"), "\(steps)")
+        #expect(steps.last?.hasPrefix("+ create collection posts") == true, "\(steps)")
+        #expect(try rows(pool, #"SELECT "title" FROM "drafts""#) == [[.text("P")]])
+        #expect(try rows(pool, #"SELECT count(*) FROM "archive""#) == [[.integer(0)]])
+        #expect(try rows(pool, #"SELECT count(*) FROM pragma_table_info('posts') WHERE name = 'body'"#) == [[.integer(1)]])
+    }
+}

@@ -102,16 +102,47 @@ public enum Migrator {
     static func plan(stored: [StoredCollection], to schema: Schema, partial: Bool = false, dialect: any SQLDialect) -> MigrationPlan {
         let ddl = TableSQL(dialect: dialect)
         var steps: [MigrationStep] = []
-        var matched = Set<String>()
         let dataLossAdvice = "put it back in the schema file, or run `aerie schema apply --allow-data-loss` (it takes a backup first)"
-        for c in schema.collections {
-            let old = stored.first { $0.id == c.id } ?? stored.first { ASCII.lowercased($0.name) == ASCII.lowercased(c.name) && !matched.contains($0.id) }
-            guard let old else {
-                steps.append(MigrationStep(summary: "create collection \(c.name) (\(c.type.rawValue), \(c.fields.count) fields)", isDataLosing: false,
-                                           sql: [ddl.createTable(c)] + c.indexes.map(ddl.createIndex), advice: ""))
+        // Match every stable id first, then the rest by name (case-insensitive), as for fields.
+        var matched = Set<String>()
+        var matches: [StoredCollection?] = schema.collections.map { c in
+            guard let old = stored.first(where: { $0.id == c.id }) else { return nil }
+            matched.insert(old.id)
+            return old
+        }
+        for (i, c) in schema.collections.enumerated() where matches[i] == nil {
+            if let old = stored.first(where: { ASCII.lowercased($0.name) == ASCII.lowercased(c.name) && !matched.contains($0.id) }) {
+                matched.insert(old.id)
+                matches[i] = old
+            }
+        }
+        // Tables moving away from a name another collection takes first move to a temporary name.
+        let taken = Set(zip(schema.collections, matches).filter { $0.1?.name != $0.0.name }.map { ASCII.lowercased($0.0.name) })
+        var tableName: [String: String] = [:]
+        var freeing: [String] = []
+        for (c, old) in zip(schema.collections, matches) {
+            guard let old, old.name != c.name, taken.contains(ASCII.lowercased(old.name)) else { continue }
+            let temporary = "_aerie_rename_\(freeing.count)"
+            freeing.append(ddl.renameTable(from: old.name, to: temporary))
+            tableName[old.id] = temporary
+        }
+        if !freeing.isEmpty {
+            steps.append(MigrationStep(summary: "free the names of renamed collections (temporary table names)", isDataLosing: false, sql: freeing, advice: ""))
+        }
+        // Dropped tables go before any rename, which may reuse their names.
+        for old in stored where !matched.contains(old.id) && !partial {
+            steps.append(MigrationStep(summary: "drop collection \(old.name) and all its records", isDataLosing: true,
+                                       sql: [ddl.dropTable(old.name)], advice: dataLossAdvice))
+        }
+        var creations: [MigrationStep] = []
+        for (c, stored) in zip(schema.collections, matches) {
+            guard var old = stored else {
+                creations.append(MigrationStep(summary: "create collection \(c.name) (\(c.type.rawValue), \(c.fields.count) fields)", isDataLosing: false,
+                                               sql: [ddl.createTable(c)] + c.indexes.map(ddl.createIndex), advice: ""))
                 continue
             }
-            matched.insert(old.id)
+            let storedName = old.name
+            if let temporary = tableName[old.id] { old.name = temporary }
             if old.type != c.type.rawValue {
                 steps.append(MigrationStep(summary: "change type of collection \(c.name) from \(old.type) to \(c.type.rawValue) (recreates the table: every record is lost)",
                                            isDataLosing: true,
@@ -159,7 +190,7 @@ public enum Migrator {
                 }
             }
             if old.name != c.name {
-                steps.append(MigrationStep(summary: "rename collection \(old.name) to \(c.name)", isDataLosing: false,
+                steps.append(MigrationStep(summary: "rename collection \(storedName) to \(c.name)", isDataLosing: false,
                                            sql: [ddl.renameTable(from: old.name, to: c.name)], advice: ""))
             }
             for f in dropped {
@@ -206,10 +237,8 @@ public enum Migrator {
             }
             steps += settingSteps(collection: c.name, old: old.definition, new: c.collectionJSON())
         }
-        for old in stored where !matched.contains(old.id) && !partial {
-            steps.append(MigrationStep(summary: "drop collection \(old.name) and all its records", isDataLosing: true,
-                                       sql: [ddl.dropTable(old.name)], advice: dataLossAdvice))
-        }
+        // New tables last: by then every name they might reuse has been freed.
+        steps += creations
         let catalog = schema.collections.map { c in
             (c.id, c.name, c.type.rawValue, String(decoding: JSON.object(c.collectionJSON()).serialized(), as: UTF8.self))
         }
