@@ -244,3 +244,26 @@ extension MigrationSuiteTests {
         #expect(try rows(pool, #"SELECT count(*) FROM pragma_table_info('posts') WHERE name = 'body'"#) == [[.integer(1)]])
     }
 }
+
+extension MigrationSuiteTests {
+    @Test func indexes_followTheFile_afterSwapsAndMovesBetweenCollections() throws {
+        let (dir, plan, pool) = try migrate(
+            #"""
+            {"collections":[{"name":"posts","fields":[{"id":"fa","name":"a","type":"text"},{"id":"fb","name":"b","type":"text"}],
+               "indexes":["CREATE INDEX idx_a ON posts (a)","CREATE INDEX idx_moving ON posts (b)"]},
+              {"name":"notes","fields":[{"name":"c","type":"text"}]}]}
+            """#,
+            [["a": "A", "b": "B"]],
+            to: #"""
+            {"collections":[{"name":"notes","fields":[{"name":"c","type":"text"}],"indexes":["CREATE INDEX idx_moving ON notes (c)"]},
+              {"name":"posts","fields":[{"id":"fa","name":"b","type":"text"},{"id":"fb","name":"a","type":"text"}],
+               "indexes":["CREATE INDEX idx_a ON posts (a)"]}]}
+            """#)
+        defer { pool.close(); _ = dir }
+        #expect(plan.dataLosingSteps.isEmpty, "\(summaries(plan))")
+        let indexes = try rows(pool, "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND name IN ('idx_a', 'idx_moving') ORDER BY name")
+        #expect(indexes == [[.text("idx_a"), .text("posts"), .text(#"CREATE INDEX "idx_a" ON "posts" (a)"#)],
+                            [.text("idx_moving"), .text("notes"), .text(#"CREATE INDEX "idx_moving" ON "notes" (c)"#)]], "\(indexes)")
+        #expect(try rows(pool, #"SELECT "a", "b" FROM "posts""#) == [[.text("B"), .text("A")]])
+    }
+}

@@ -102,6 +102,9 @@ public enum Migrator {
     static func plan(stored: [StoredCollection], to schema: Schema, partial: Bool = false, dialect: any SQLDialect) -> MigrationPlan {
         let ddl = TableSQL(dialect: dialect)
         var steps: [MigrationStep] = []
+        // Index names share one namespace across tables: every drop runs first, every create last.
+        var indexDrops: [MigrationStep] = []
+        var indexCreates: [MigrationStep] = []
         let dataLossAdvice = "put it back in the schema file, or run `aerie schema apply --allow-data-loss` (it takes a backup first)"
         // Match every stable id first, then the rest by name (case-insensitive), as for fields.
         var matched = Set<String>()
@@ -167,6 +170,7 @@ public enum Migrator {
             }
             let pairs = Array(zip(c.fields, matches)).map { (new: $0.0, old: $0.1) }
             let dropped = old.fields.filter { !usedOld.contains($0.name) }
+            let renamed = Set(pairs.compactMap { pair in pair.old.flatMap { $0.name != pair.new.name ? ASCII.lowercased($0.name) : nil } })
             // Columns rebuilt by a type conversion: no index may reference them while that runs.
             var rebuilt = Set<String>()
             for (f, previous) in pairs {
@@ -182,9 +186,11 @@ public enum Migrator {
             for idx in old.indexes {
                 guard case .success(let parsed) = IndexDefinition.parse(idx.sql) else { continue }
                 let oldSQL = ddl.createIndex(withTable(parsed, c.name))
-                let touchesRebuilt = parsed.columns.contains { rebuilt.contains(ASCII.lowercased($0)) }
+                // SQLite rewrites an index when its column is renamed, so an index over a renamed or
+                // rebuilt column is always dropped and created again from the file.
+                let touchesRebuilt = parsed.columns.contains { rebuilt.contains(ASCII.lowercased($0)) || renamed.contains(ASCII.lowercased($0)) }
                 if newIndexSQL[ASCII.lowercased(idx.name)] != oldSQL || touchesRebuilt {
-                    steps.append(MigrationStep(summary: "drop index \(idx.name) on \(c.name)", isDataLosing: false, sql: [ddl.dropIndex(idx.name)], advice: ""))
+                    indexDrops.append(MigrationStep(summary: "drop index \(idx.name) on \(c.name)", isDataLosing: false, sql: [ddl.dropIndex(idx.name)], advice: ""))
                 } else {
                     oldIndexSQL[ASCII.lowercased(idx.name)] = oldSQL
                 }
@@ -233,12 +239,12 @@ public enum Migrator {
                 steps += optionSteps(collection: c.name, old: previous.definition, new: f.collectionJSON())
             }
             for idx in c.indexes where oldIndexSQL[ASCII.lowercased(idx.name)] != ddl.createIndex(idx) {
-                steps.append(MigrationStep(summary: "create index \(idx.name) on \(c.name)", isDataLosing: false, sql: [ddl.createIndex(idx)], advice: ""))
+                indexCreates.append(MigrationStep(summary: "create index \(idx.name) on \(c.name)", isDataLosing: false, sql: [ddl.createIndex(idx)], advice: ""))
             }
             steps += settingSteps(collection: c.name, old: old.definition, new: c.collectionJSON())
         }
         // New tables last: by then every name they might reuse has been freed.
-        steps += creations
+        steps = indexDrops + steps + creations + indexCreates
         let catalog = schema.collections.map { c in
             (c.id, c.name, c.type.rawValue, String(decoding: JSON.object(c.collectionJSON()).serialized(), as: UTF8.self))
         }
