@@ -77,6 +77,22 @@ import Testing
         #expect(try count(directory) == 0)
     }
 
+    @Test func authRecords_importWithAPassword() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("schema.json", #"{"collections":[{"name":"users","type":"auth","fields":[{"name":"name","type":"text"}]}]}"#)
+        #expect(try aerie("schema", "apply", "--dir", "data", in: directory).status == 0)
+        try directory.write("users.ndjson", #"{"email":"a@example.com","password":"password123","name":"A","verified":true}"# + "\n"
+            + #"{"email":"b@example.com","password":"short"}"# + "\n")
+        let bad = try aerie("records", "import", "users", "users.ndjson", "--dir", "data", in: directory)
+        #expect(bad.status == 1 && bad.stderr.contains("line 2: password:"), "\(bad)")
+        try directory.write("users.ndjson", #"{"email":"a@example.com","password":"password123","name":"A","verified":true}"# + "\n")
+        let good = try aerie("records", "import", "users", "users.ndjson", "--dir", "data", in: directory)
+        #expect(good.status == 0, "\(good)")
+        let export = try aerie("records", "export", "users", "--dir", "data", in: directory).stdout
+        #expect(export.contains(#""email":"a@example.com""#) && export.contains(#""verified":true"#), "\(export)")
+        #expect(!export.contains("password") && !export.contains("tokenKey"), "\(export)")
+    }
+
     @Test func manyProblems_stopAfterTwenty() throws {
         let directory = try prepared()
         try directory.write("blank.ndjson", String(repeating: #"{"title":""}"# + "\n", count: 30))

@@ -82,7 +82,9 @@ extension RecordService {
                 switch item {
                 case .unreadable(let line, let message):
                     fail(line, message)
-                case .record(let line, let body):
+                case .record(let line, var body):
+                    // An import has no second typing of a password to compare.
+                    if c.schema.isAuth, let password = body["password"], body["passwordConfirm"] == nil { body["passwordConfirm"] = password }
                     do {
                         var plan = try planCreate(c, body: body, requester: admin, request: RequestInfo())
                         for name in dates {
