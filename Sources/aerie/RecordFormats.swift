@@ -16,10 +16,14 @@ struct ByteInput {
 
     init(fd: Int32) { self.fd = fd }
 
+    /// Bytes handed out so far (for progress).
+    var consumed: Int { discarded + position }
+    private var discarded = 0
+
     /// Refills the buffer, keeping unread bytes; false at end of input.
     private mutating func fill() throws -> Bool {
         if isAtEnd { return false }
-        if position > 0 { buffer.removeFirst(position); position = 0 }
+        if position > 0 { buffer.removeFirst(position); discarded += position; position = 0 }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

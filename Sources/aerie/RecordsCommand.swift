@@ -23,7 +23,7 @@ struct RecordsCommand: Command {
         same validation as the API (rules are bypassed, as for a superuser); created and
         updated are kept when given. Every record is stored in one transaction, or, if any
         line is invalid, none is: errors name their line. The format defaults to csv for
-        *.csv files and ndjson otherwise. Progress goes to stderr: a live counter on a
+        *.csv files and ndjson otherwise. Progress goes to stderr: a progress bar on a
         terminal, a line every 100000 records otherwise.
 
         Options:
@@ -122,7 +122,9 @@ struct RecordsCommand: Command {
         var input = ByteInput(fd: fd)
         var line = 0
         var header: [String]?
-        let progress = Progress(label: "importing \(collection)")
+        var info = stat()
+        let total = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
+        let progress = Progress(label: "importing \(collection)", totalBytes: total)
         let next: () throws -> ImportItem? = {
             switch format {
             case .ndjson:
@@ -162,7 +164,7 @@ struct RecordsCommand: Command {
         }
         let count: Int
         do {
-            count = try app.records.importRecords(collection: collection, next: next, progress: { progress.update($0) })
+            count = try app.records.importRecords(collection: collection, next: next, progress: { progress.update($0, bytes: input.consumed) })
         } catch let error as ImportError {
             progress.finish()
             throw CommandFailure("nothing was imported into \(collection):\n\(error)")
@@ -186,24 +188,32 @@ struct RecordsCommand: Command {
     }
 }
 
-/// Import progress on stderr: a live counter on a terminal, plain lines otherwise.
+/// Import progress on stderr: on a terminal a bar redrawn in place (when the input is a file
+/// of known size) with the count and rate; otherwise a plain line every 100000 records.
 final class Progress {
     let label: String
+    let totalBytes: Int
     let isTerminal = isatty(2) != 0
     private var lastDraw = Timestamp.now()
     private var lastLine = 0
     private var drew = false
     private let started = Timestamp.now()
 
-    init(label: String) { self.label = label }
+    init(label: String, totalBytes: Int) { self.label = label; self.totalBytes = totalBytes }
 
-    func update(_ count: Int) {
+    func update(_ count: Int, bytes: Int) {
         if isTerminal {
             let now = Timestamp.now()
             guard now.milliseconds - lastDraw.milliseconds >= 200 else { return }
             lastDraw = now
             let seconds = max(Double(now.milliseconds - started.milliseconds) / 1000, 0.001)
-            write("\r\(label): \(count) records (\(Int(Double(count) / seconds))/s)", to: 2)
+            var bar = ""
+            if totalBytes > 0 {
+                let fraction = min(1, Double(bytes) / Double(totalBytes))
+                let filled = Int(fraction * 30)
+                bar = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled) + "] \(Int(fraction * 100))% "
+            }
+            write("\r\(label): \(bar)\(count) records (\(Int(Double(count) / seconds))/s)", to: 2)
             drew = true
         } else if count >= lastLine + 100_000 {
             lastLine = count - count % 100_000
