@@ -165,7 +165,8 @@ extension BackupCommandTests {
         let folder = directory.path + "/data/backups"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         #expect(!names.contains { $0.hasPrefix(".tmp-") }, "\(names)")
-        #expect(names.count == (result.status == 0 ? 1 : 0), "\(result) \(names)")
+        // The signal may land after the archive was renamed into place: then it is whole.
+        #expect(names.count <= 1 && (result.status != 0 || names.count == 1), "\(result) \(names)")
         for name in names {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
             #expect(bytes.count % 512 == 0 && bytes.suffix(1024).allSatisfy { $0 == 0 }, "\(name) is not a complete archive")
