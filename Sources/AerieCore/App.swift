@@ -26,14 +26,18 @@ public final class App: Sendable {
     public let pool: DatabasePool
     public let records: RecordService
     public let auth: AuthService
+    /// Uploaded files under `<dir>/storage` and file downloads.
+    public let files: FileService
 
     init(directory: String, schema: Schema, pool: DatabasePool, secrets: [String: String]) throws {
         self.directory = directory
         self.schema = schema
         self.pool = pool
         let compiled = try CompiledSchema(schema: schema)
-        self.records = RecordService(schema: compiled, pool: pool)
+        let storage = try LocalFileStorage(root: directory + "/storage")
+        self.records = RecordService(schema: compiled, pool: pool, storage: storage)
         self.auth = AuthService(schema: compiled, pool: pool, secrets: secrets, records: records)
+        self.files = FileService(storage: storage, records: records, auth: auth)
         try records.checkRules()
     }
 

@@ -47,7 +47,11 @@ final class Connection {
     var pendingHeadOffset = 0
     var pendingBody: [UInt8] = []
     var pendingBodyOffset = 0
-    var hasPendingOutput: Bool { pendingHeadOffset < pendingHead.count || pendingBodyOffset < pendingBody.count }
+    /// A file body still being sent after the head (see HTTPFileBody.swift).
+    var pendingFile: FileSendState?
+    var hasPendingOutput: Bool {
+        pendingHeadOffset < pendingHead.count || pendingBodyOffset < pendingBody.count || pendingFile?.isDone == false
+    }
     var drainedBytes = 0
 
     /// The real deadline (monotonic ns, 0 = none) and the earliest heap entry for this connection.

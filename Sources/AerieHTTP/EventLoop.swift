@@ -438,7 +438,7 @@ final class EventLoop {
     private func writeResponse(_ conn: Connection, _ response: HTTPResponse, forceClose: Bool = false) {
         assertOnLoop()
         let closing = forceClose || !conn.isKeepAlive || isStopping || Self.asksToClose(response.headers)
-        var contentLength = response.body.count
+        var contentLength = response.file?.length ?? response.body.count
         var body = response.body
         if conn.isHeadRequest {
             // RFC 9110 §9.3.2: HEAD gets the GET headers, Content-Length included, without content.
@@ -450,6 +450,13 @@ final class EventLoop {
                            keepAliveHTTP10: conn.isHTTP10KeepAlive && !closing)
         conn.closeAfterWrite = closing
         conn.state = .writing
+        if let file = response.file, !conn.isHeadRequest, !response.status.forbidsBody {
+            // File bodies go head first, then sendfile(2) through the pending-output path.
+            conn.pendingHead.append(contentsOf: encoder.head)
+            conn.pendingFile = FileSendState(file)
+            flush(conn)
+            return
+        }
         if conn.hasPendingOutput {
             conn.pendingHead.append(contentsOf: encoder.head)
             conn.pendingBody = body
@@ -501,6 +508,13 @@ final class EventLoop {
     /// Writes as much pending output as the socket takes; `false` on a socket error.
     private func flushPending(_ conn: Connection) -> Bool {
         while conn.hasPendingOutput {
+            if conn.pendingHeadOffset == conn.pendingHead.count && conn.pendingBodyOffset == conn.pendingBody.count {
+                switch Self.sendFile(conn) {
+                case .done: continue
+                case .wouldBlock: return true
+                case .failed: return false
+                }
+            }
             let sent: Int
             do {
                 let headStart = conn.pendingHeadOffset, bodyStart = conn.pendingBodyOffset
@@ -526,6 +540,7 @@ final class EventLoop {
         conn.pendingHeadOffset = 0
         conn.pendingBody = []
         conn.pendingBodyOffset = 0
+        conn.pendingFile = nil
         return true
     }
 
@@ -610,5 +625,6 @@ final class EventLoop {
         conn.body = []
         conn.pendingBody = []
         conn.pendingHead = []
+        conn.pendingFile = nil
     }
 }

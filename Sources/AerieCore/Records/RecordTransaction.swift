@@ -13,7 +13,10 @@ extension RecordService {
     /// }
     /// ```
     public func transaction<T>(_ body: (RecordTransaction) throws -> T) throws -> T {
-        try pool.write { db in try body(RecordTransaction(service: self, db: db)) }
+        let files = PendingFileDeletions()
+        let result = try pool.write { db in try body(RecordTransaction(service: self, db: db, files: files)) }
+        files.run(storage)  // only after the commit: a rolled-back batch keeps every file
+        return result
     }
 }
 
@@ -23,6 +26,8 @@ extension RecordService {
 public struct RecordTransaction {
     let service: RecordService
     let db: Connection
+    /// Files to delete once the transaction commits.
+    let files: PendingFileDeletions
 
     /// Creates a record, as `POST /records`; returns the response JSON.
     public func create(collection key: String, body: JSONObject, requester: Requester, request: RequestInfo = RequestInfo(),
@@ -39,7 +44,9 @@ public struct RecordTransaction {
         let c = try service.lookup(key)
         try service.checkUpdatable(c, requester: requester)
         let secrets = c.schema.isAuth ? try service.passwordWork(c, id: id, body: body, requester: requester, db: db) : PasswordWork()
+        let old = try service.load(c, id: id, db: db)
         let values = try service.applyUpdate(c, id: id, body: body, planned: nil, requester: requester, request: request, work: secrets, db: db)
+        if let old { files.noteReplaced(in: c, id: id, old: old, new: values) }
         return try service.expandedRecord(values, of: c, expand: expand, requester: requester, request: request, db: db)
     }
 
@@ -70,6 +77,6 @@ public struct RecordTransaction {
             }
         }
         let rule = try service.access(c.rules.delete, c, requester: requester, context: RecordService.RuleContext(request: request))
-        try service.remove(c, id: id, rule: rule, db: db)
+        files.deletedRecords.formUnion(try service.remove(c, id: id, rule: rule, db: db))
     }
 }
