@@ -58,6 +58,12 @@ public final class APIResponder: HTTPResponder {
         return 32 << 20
     }
 
+    /// The directory to stream a request's body into instead of memory (large multipart record
+    /// writes), or `nil`; wire it to `HTTPServerConfiguration.bodySpool`.
+    public func bodySpool(method: HTTPMethod, path: String, headers: HTTPHeaders) -> String? {
+        MultipartBody.spoolDirectory(method: method, path: path, headers: headers, storage: app.files.storage.temporaryDirectory)
+    }
+
     public func respond(to request: HTTPRequest) -> HTTPResponse {
         var response: HTTPResponse
         if request.method == .options {

@@ -39,7 +39,7 @@ enum MultipartBody {
     static let jsonPayloadKey = "@jsonPayload"
 
     static func isMultipart(_ request: HTTPRequest) -> Bool {
-        guard !request.body.isEmpty, let type = request.header("content-type") else { return false }
+        guard !request.body.isEmpty || request.spooledBody != nil, let type = request.header("content-type") else { return false }
         return ASCII.lowercased(type).hasPrefix("multipart/form-data")
     }
 
@@ -54,11 +54,39 @@ enum MultipartBody {
             limits.maxTotalBytes = maxBytes
             let collector = try MultipartCollector(boundary: boundary, limits: limits, temporaryDirectory: temporaryDirectory,
                                                    syncsFiles: true)
-            try request.body.withUnsafeBytes { raw in Result { () throws(MultipartError) in try collector.consume(raw) } }.get()
+            if let spooled = request.spooledBody {
+                // Streamed from the spool file in small chunks: memory stays bounded for any size.
+                do {
+                    try spooled.forEachChunk { raw in try collector.consume(raw) }
+                } catch let error as MultipartError {
+                    throw error
+                } catch {
+                    collector.discard()
+                    throw MultipartError(.storage, "cannot read the spooled body")
+                }
+                spooled.remove()  // its parts are in their own files now
+            } else {
+                try request.body.withUnsafeBytes { raw in Result { () throws(MultipartError) in try collector.consume(raw) } }.get()
+            }
             return try collector.finish()
         } catch {
             throw apiError(error)
         }
+    }
+
+    /// Record writes with a multipart body larger than this are spooled to disk as they arrive.
+    static let spoolThreshold = 256 << 10
+
+    /// Where the server should stream a request body: the storage's temporary directory for
+    /// multipart record creates and updates that are large (or chunked), so uploads of any
+    /// size cost disk rather than memory; `nil` (memory) for everything else.
+    static func spoolDirectory(method: HTTPMethod, path: String, headers: HTTPHeaders, storage: String) -> String? {
+        guard method == .post || method == .patch,
+              let type = headers["Content-Type"], ASCII.lowercased(type).hasPrefix("multipart/form-data") else { return nil }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard (parts.count == 5 || parts.count == 6), parts[1] == "api", parts[2] == "collections", parts[4] == "records" else { return nil }
+        if let length = headers["Content-Length"].flatMap({ Int($0.trimmingASCII(" \t")) }), length <= spoolThreshold { return nil }
+        return storage
     }
 
     /// The envelope for a refused body.

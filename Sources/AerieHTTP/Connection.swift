@@ -35,6 +35,8 @@ final class Connection {
     // The request in progress.
     var head: RequestHead?
     var body: [UInt8] = []
+    /// Where the body goes instead of `body` when the request is spooled.
+    var spool: BodySpoolWriter?
     var isInHeaderPhase = false
     var headReceivedAt = ContinuousClock.now
 
