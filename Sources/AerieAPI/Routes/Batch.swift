@@ -98,6 +98,10 @@ extension APIResponder {
     func batchItems(_ request: HTTPRequest) throws -> [BatchItem] {
         let unreadable = APIError(status: .badRequest, message: "Failed to read the submitted batch data.")
         let object: JSONObject
+        if MultipartBody.isMultipart(request) {
+            // Files inside a batch (`requests.N.field` parts) are not wired; refuse rather than drop them.
+            throw APIError(status: .badRequest, message: "File uploads in batch requests are not supported yet; send application/json.")
+        }
         do {
             object = try RequestBody.object(request)
         } catch let error as APIError where error.message == APIError.defaultMessage(400) {
