@@ -356,3 +356,37 @@ enum JWTClaims {
         return o
     }
 }
+
+@Suite struct FilesEdgeTests {
+    @Test func batch_RefusesMultipartInsteadOfDroppingFiles() throws {
+        let s = try TestServer(schema: filesSchema); defer { s.stop() }
+        var form = MultipartBuilder()
+        form.field("@jsonPayload", #"{"requests":[{"method":"POST","url":"/api/collections/docs/records","body":{}}]}"#)
+        form.file("requests.0.one", name: "a.txt", text)
+        let r = try s.request("POST", "/api/batch", form: form)
+        #expect(r.status == 400)
+        #expect(r.json["message"] == "File uploads in batch requests are not supported yet; send application/json.")
+        #expect(try s.request("GET", "/api/collections/docs/records").json["totalItems"] == 0)
+    }
+
+    @Test func malformedMultipart_Is400AndTooLargeIs413() throws {
+        let s = try TestServer(schema: filesSchema); defer { s.stop() }
+        let bad = try s.request("POST", "/api/collections/docs/records", body: "--x\r\nnot a header\r\n\r\n",
+                                contentType: "multipart/form-data; boundary=x")
+        #expect(bad.status == 400)
+        #expect(bad.json["message"] == "Failed to load the submitted data due to invalid formatting.")
+        let noBoundary = try s.request("POST", "/api/collections/docs/records", body: "x", contentType: "multipart/form-data")
+        #expect(noBoundary.status == 400)
+    }
+
+    @Test func otherEndpoints_ReadMultipartTextValues() throws {
+        let s = try TestServer(schema: filesSchema); defer { s.stop() }
+        try s.ensureSuperuser()
+        var form = MultipartBuilder()
+        form.field("identity", TestServer.superuserEmail)
+        form.field("password", TestServer.superuserPassword)
+        let r = try s.request("POST", "/api/collections/_superusers/auth-with-password", form: form)
+        #expect(r.status == 200)
+        #expect(r.json["token"]?.stringValue?.isEmpty == false)
+    }
+}
