@@ -390,3 +390,31 @@ enum JWTClaims {
         #expect(r.json["token"]?.stringValue?.isEmpty == false)
     }
 }
+
+@Suite struct FilesBatchTests {
+    @Test func batchUpdateAndDelete_RemoveFilesAfterCommit() throws {
+        let s = try TestServer(schema: filesSchema); defer { s.stop() }
+        var form = MultipartBuilder()
+        form.file("one", name: "a.txt", text)
+        form.file("many", name: "b.txt", text)
+        let a = try s.request("POST", "/api/collections/docs/records", form: form).json
+        let b = try s.request("POST", "/api/collections/docs/records", form: form).json
+        #expect(FilesTests.files(under: "\(s.directory)/storage").count == 4)
+        let token = try s.superuserToken()
+        // A failing batch keeps every file.
+        let failing: JSON = ["requests": [
+            ["method": "PATCH", "url": .string("/api/collections/docs/records/\(a["id"]?.stringValue ?? "")"), "body": ["one": ""]],
+            ["method": "PATCH", "url": .string("/api/collections/docs/records/\(b["id"]?.stringValue ?? "")"), "body": ["one": "nope.txt"]],
+        ]]
+        #expect(try s.request("POST", "/api/batch", json: failing, token: token).status == 400)
+        #expect(FilesTests.files(under: "\(s.directory)/storage").count == 4)
+        let batch: JSON = ["requests": [
+            ["method": "PATCH", "url": .string("/api/collections/docs/records/\(a["id"]?.stringValue ?? "")"), "body": ["one": ""]],
+            ["method": "DELETE", "url": .string("/api/collections/docs/records/\(b["id"]?.stringValue ?? "")")],
+        ]]
+        let r = try s.request("POST", "/api/batch", json: batch, token: token)
+        #expect(r.status == 200, "\(r.text)")
+        let left = FilesTests.files(under: "\(s.directory)/storage")
+        #expect(left.count == 1 && left.first?.hasSuffix(a["many"]?[0]?.stringValue ?? "?") == true, "\(left)")
+    }
+}
