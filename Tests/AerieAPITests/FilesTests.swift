@@ -165,6 +165,18 @@ let text = Array("hello world\n".utf8)
         #expect(Self.files(under: "\(s.directory)/storage") == [storedPath(s, created, afterOnly[0])])
     }
 
+    @Test func uploadUnderANonFileField_IsIgnored() throws {
+        let s = try server(); defer { s.stop() }
+        var form = MultipartBuilder()
+        form.field("title", "kept")
+        form.file("title", name: "a.txt", text)
+        form.file("nope", name: "b.txt", text)
+        let r = try s.request("POST", "/api/collections/docs/records", form: form)
+        #expect(r.status == 200)
+        #expect(r.json["title"] == "kept")
+        #expect(Self.files(under: "\(s.directory)/storage").isEmpty)
+    }
+
     @Test func jsonPayload_CarriesTheOtherValues() throws {
         let s = try server(); defer { s.stop() }
         var form = MultipartBuilder()

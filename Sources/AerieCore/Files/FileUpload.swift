@@ -39,13 +39,16 @@ struct UploadSet {
     /// key replaces the field's value unless the body also lists names under that key, which
     /// are kept before the uploads; modifier keys (`docs+`, `+docs`) carry only the uploads, and
     /// the record input applies them like any other modifier.
-    func merged(into body: JSONObject) -> JSONObject {
+    /// Uploads under a key that names no file field are ignored, as in PocketBase.
+    func merged(into body: JSONObject, schema: CollectionSchema) -> JSONObject {
         var out = body
         var keys: [String] = []
         for u in all where !keys.contains(u.key) { keys.append(u.key) }
         for key in keys {
             var names: [JSON] = []
             let isModifier = key.hasPrefix("+") || key.hasSuffix("+") || key.hasSuffix("-")
+            let fieldName = key.hasPrefix("+") ? String(key.dropFirst()) : (isModifier ? String(key.dropLast()) : key)
+            guard schema.field(named: fieldName) is FileField else { continue }
             if !isModifier, let listed = body[key] {
                 names = Cast.uniqueStrings(listed).map(JSON.string)
             }

@@ -19,7 +19,7 @@ extension RecordService {
         }
         let c = try lookup(key)
         let set = UploadSet(uploads)
-        var plan = try planCreate(c, body: set.merged(into: body), requester: requester, request: request)
+        var plan = try planCreate(c, body: set.merged(into: body, schema: c.schema), requester: requester, request: request)
         set.revalidate(c.schema.fields, values: plan.values, old: nil, issues: &plan.issues)
         let id = plan.values["id"]?.stringValue ?? ""
         let stored = plan.issues.isEmpty ? try store(set, referencedBy: plan.values, of: c, recordID: id, in: storage) : []
@@ -43,7 +43,7 @@ extension RecordService {
         try checkUpdatable(c, requester: requester)
         let secrets = c.schema.isAuth ? try passwordWork(c, id: id, body: body, requester: requester) : PasswordWork()
         let set = UploadSet(uploads)
-        let merged = set.merged(into: body)
+        let merged = set.merged(into: body, schema: c.schema)
         let makePlan = { (old: [String: JSON]) throws -> UpdatePlan in
             var plan = try self.planUpdate(c, id: id, old: old, body: merged, requester: requester, work: secrets)
             set.revalidate(c.schema.fields, values: plan.values, old: old, issues: &plan.issues)
