@@ -84,7 +84,7 @@ struct UploadSet {
                                   "Failed to upload \(upload.originalName) - the maximum allowed file size is \(f.effectiveMaxSize) bytes.",
                                   params: ["file": .string(upload.originalName), "maxSize": .int(Int64(f.effectiveMaxSize))])
             }
-            if !f.mimeTypes.isEmpty && !MediaType.matches(upload.sniffedType, anyOf: f.mimeTypes) {
+            if !f.mimeTypes.isEmpty && !MediaType.matches(upload.sniffedType, name: upload.storedName, anyOf: f.mimeTypes) {
                 return FieldIssue("validation_invalid_mime_type",
                                   "\"\(upload.storedName)\" mime type must be one of: \(f.mimeTypes.joined(separator: ", ")).")
             }
@@ -93,7 +93,8 @@ struct UploadSet {
     }
 }
 
-/// Media type comparison for `mimeTypes` checks, with the parents PocketBase's detector accepts.
+/// Media type comparison for `mimeTypes` checks, with the parents and aliases PocketBase's
+/// detector (gabriel-vasile/mimetype) accepts.
 enum MediaType {
     /// The type without parameters, lower-cased: `text/plain; charset=utf-8` → `text/plain`.
     static func essence(_ type: String) -> String {
@@ -101,15 +102,49 @@ enum MediaType {
         return String(base.filter { $0 != " " && $0 != "\t" }).lowercased()
     }
 
-    /// Whether a detected type satisfies one of the allowed ones: the same essence, the
-    /// universal parent `application/octet-stream`, `text/plain` for any text type, or
-    /// `application/zip` for the ZIP-based formats.
-    static func matches(_ detected: String, anyOf allowed: [String]) -> Bool {
+    /// Other names clients use for a type, mapped to the one the sniffer reports.
+    static let aliases: [String: String] = [
+        "image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png",
+        "audio/mp3": "audio/mpeg", "audio/x-mpeg": "audio/mpeg", "audio/x-mp3": "audio/mpeg",
+        "application/x-pdf": "application/pdf", "application/x-zip-compressed": "application/zip",
+        "application/x-gzip": "application/gzip", "image/vnd.microsoft.icon": "image/x-icon",
+    ]
+
+    /// Formats the small sniffer reports only by their container (`application/zip`) or as plain
+    /// text, refined by the file's extension. Only these generic parents are refined, so an
+    /// extension can never turn arbitrary binary content into an allowed type.
+    static let refinements: [String: [String: String]] = [
+        "application/zip": [
+            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "odt": "application/vnd.oasis.opendocument.text", "ods": "application/vnd.oasis.opendocument.spreadsheet",
+            "odp": "application/vnd.oasis.opendocument.presentation", "epub": "application/epub+zip",
+            "jar": "application/jar", "apk": "application/vnd.android.package-archive",
+        ],
+        "text/plain": [
+            "csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/json", "html": "text/html",
+            "htm": "text/html", "md": "text/markdown", "xml": "text/xml", "css": "text/css", "js": "text/javascript",
+            "ics": "text/calendar", "vcf": "text/vcard", "srt": "application/x-subrip", "vtt": "text/vtt",
+        ],
+    ]
+
+    /// Whether an upload satisfies one of the allowed types: the sniffed type (or, for a generic
+    /// sniff, the type its extension names) equals an allowed one after aliases, or an allowed
+    /// one is a parent: `application/octet-stream` of everything, `text/plain` of any text,
+    /// `application/zip` of the ZIP-based formats.
+    static func matches(_ detected: String, name: String, anyOf allowed: [String]) -> Bool {
         let d = essence(detected)
+        var candidates = [d]
+        if let table = refinements[d], let dot = name.lastIndex(of: "."),
+           let refined = table[String(name[name.index(after: dot)...]).lowercased()] {
+            candidates.append(refined)
+        }
         for raw in allowed {
-            let a = essence(raw)
-            if a == d || a == "application/octet-stream" { return true }
-            if a == "text/plain" && d.hasPrefix("text/") { return true }
+            var a = essence(raw)
+            a = aliases[a] ?? a
+            if candidates.contains(a) || a == "application/octet-stream" { return true }
+            if a == "text/plain" && (d.hasPrefix("text/") || candidates.contains { $0.hasPrefix("text/") }) { return true }
         }
         return false
     }
