@@ -84,7 +84,8 @@ enum MultipartBody {
         guard method == .post || method == .patch,
               let type = headers["Content-Type"], ASCII.lowercased(type).hasPrefix("multipart/form-data") else { return nil }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard (parts.count == 5 || parts.count == 6), parts[1] == "api", parts[2] == "collections", parts[4] == "records" else { return nil }
+        let isRecordWrite = (parts.count == 5 || parts.count == 6) && parts[1] == "api" && parts[2] == "collections" && parts[4] == "records"
+        guard isRecordWrite || (method == .post && path == "/api/batch") else { return nil }
         if let length = headers["Content-Length"].flatMap({ Int($0.trimmingASCII(" \t")) }), length <= spoolThreshold { return nil }
         return storage
     }

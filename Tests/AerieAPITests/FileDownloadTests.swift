@@ -63,7 +63,8 @@ import Testing
         #expect(MultipartBody.spoolDirectory(method: .post, path: "/api/collections/c/records", headers: headers("multipart/form-data; boundary=x", nil), storage: "/s") == "/s", "chunked")
         #expect(MultipartBody.spoolDirectory(method: .post, path: "/api/collections/c/records", headers: headers("multipart/form-data; boundary=x", 100), storage: "/s") == nil)
         #expect(MultipartBody.spoolDirectory(method: .post, path: "/api/collections/c/records", headers: headers("application/json", 1 << 20), storage: "/s") == nil)
-        #expect(MultipartBody.spoolDirectory(method: .post, path: "/api/batch", headers: big, storage: "/s") == nil)
+        #expect(MultipartBody.spoolDirectory(method: .post, path: "/api/batch", headers: big, storage: "/s") == "/s")
+        #expect(MultipartBody.spoolDirectory(method: .post, path: "/api/health", headers: big, storage: "/s") == nil)
         #expect(MultipartBody.spoolDirectory(method: .get, path: "/api/collections/c/records", headers: big, storage: "/s") == nil)
     }
 }

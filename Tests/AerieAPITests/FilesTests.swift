@@ -370,15 +370,34 @@ enum JWTClaims {
 }
 
 @Suite struct FilesEdgeTests {
-    @Test func batch_RefusesMultipartInsteadOfDroppingFiles() throws {
+    @Test func batch_CarriesFilesPerSubRequest() throws {
         let s = try TestServer(schema: filesSchema); defer { s.stop() }
+        var seed = MultipartBuilder()
+        seed.file("many", name: "old.txt", text)
+        let existing = try s.request("POST", "/api/collections/docs/records", form: seed).json
+        let id = existing["id"]?.stringValue ?? ""
         var form = MultipartBuilder()
-        form.field("@jsonPayload", #"{"requests":[{"method":"POST","url":"/api/collections/docs/records","body":{}}]}"#)
+        form.field("@jsonPayload", #"{"requests":[{"method":"POST","url":"/api/collections/docs/records","body":{"title":"one"}},"#
+                   + #"{"method":"PATCH","url":"/api/collections/docs/records/\#(id)","body":{}}]}"#)
         form.file("requests.0.one", name: "a.txt", text)
+        form.file("requests[1].many+", name: "added.txt", text)
         let r = try s.request("POST", "/api/batch", form: form)
-        #expect(r.status == 400)
-        #expect(r.json["message"] == "File uploads in batch requests are not supported yet; send application/json.")
-        #expect(try s.request("GET", "/api/collections/docs/records").json["totalItems"] == 0)
+        #expect(r.status == 200, "\(r.text)")
+        let created = r.json[0]?["body"] ?? .null
+        #expect(created["title"] == "one")
+        #expect(created["one"]?.stringValue?.hasPrefix("a") == true)
+        let updated = r.json[1]?["body"]?["many"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(updated.count == 2 && updated[1].hasPrefix("added_"))
+        #expect(FilesTests.files(under: "\(s.directory)/storage").count == 3)
+
+        // A failing batch stores nothing and keeps the old files.
+        var failing = MultipartBuilder()
+        failing.field("@jsonPayload", #"{"requests":[{"method":"POST","url":"/api/collections/docs/records","body":{}},"#
+                      + #"{"method":"POST","url":"/api/collections/docs/records","body":{"one":"nope.txt"}}]}"#)
+        failing.file("requests.0.one", name: "b.txt", text)
+        #expect(try s.request("POST", "/api/batch", form: failing).status == 400)
+        #expect(FilesTests.files(under: "\(s.directory)/storage").count == 3)
+        #expect(try s.request("GET", "/api/collections/docs/records").json["totalItems"] == 2)
     }
 
     @Test func malformedMultipart_Is400AndTooLargeIs413() throws {

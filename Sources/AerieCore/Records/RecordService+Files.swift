@@ -76,7 +76,7 @@ extension RecordService {
     }
 
     /// Moves the uploads named in `values` into storage; returns their keys.
-    private func store(_ set: UploadSet, referencedBy values: [String: JSON], of c: CompiledCollection, recordID: String,
+    func store(_ set: UploadSet, referencedBy values: [String: JSON], of c: CompiledCollection, recordID: String,
                        in storage: any FileStorage) throws -> [FileKey] {
         var stored: [FileKey] = []
         do {
@@ -115,6 +115,8 @@ final class PendingFileDeletions {
     var deletedRecords = Set<String>()
     /// Single files a write replaced or removed.
     var files: [FileKey] = []
+    /// Uploads stored during the transaction: deleted again if it does not commit.
+    var stored: [FileKey] = []
 
     /// Notes the names `old` had and `new` no longer has.
     func noteReplaced(in c: CompiledCollection, id: String, old: [String: JSON], new: [String: JSON]) {
@@ -127,7 +129,13 @@ final class PendingFileDeletions {
         }
     }
 
-    /// Deletes everything noted.
+    /// After a rollback: deletes the uploads the transaction stored; every old file stays.
+    func rollBack(_ storage: (any FileStorage)?) {
+        guard let storage else { return }
+        for key in stored { storage.delete(key) }
+    }
+
+    /// After the commit: deletes every replaced file and the files of deleted records.
     func run(_ storage: (any FileStorage)?) {
         guard let storage else { return }
         for key in files { storage.delete(key) }
