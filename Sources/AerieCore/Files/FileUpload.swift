@@ -1,6 +1,6 @@
 // Aerie — files arriving with a record write: merged into the body, then validated
 // SPDX-License-Identifier: MIT
-public import AerieJSON
+import AerieJSON
 
 /// One uploaded file, held in a temporary file until the record write stores it.
 public struct FileUpload: Sendable {
