@@ -9,7 +9,7 @@ import Testing
     let root = NSTemporaryDirectory() + "aerie-storage-" + UUID().uuidString
 
     func write(_ path: String, _ text: String) {
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
     }
 
     @Test func storeOpenDelete_RoundTrip() throws {

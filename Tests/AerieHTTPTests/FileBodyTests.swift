@@ -48,7 +48,7 @@ private struct FileResponder: HTTPResponder {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = directory + "/blob"
         bytes = (0..<(16 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 131 >> 3) }
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     }
 
     func server(_ body: (Int) throws -> Void) throws {
