@@ -39,6 +39,10 @@ public final class App: Sendable {
         self.auth = AuthService(schema: compiled, pool: pool, secrets: secrets, records: records)
         self.files = FileService(storage: storage, records: records, auth: auth)
         try records.checkRules()
+        // Files a crash orphaned in an earlier run; the 5-minute margin spares uploads in flight elsewhere.
+        if let swept = try? files.sweepOrphans(modifiedBefore: Timestamp.now().seconds - 300), swept > 0 {
+            Log.info("storage: removed \(swept) unreferenced file(s)")
+        }
     }
 
     /// The database file inside a data directory.

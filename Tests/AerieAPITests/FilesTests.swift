@@ -1,6 +1,7 @@
 // Aerie — black-box tests of file uploads, downloads and protected files
 // SPDX-License-Identifier: MIT
 import AerieBase
+import AerieCore
 import AerieJSON
 import AerieTesting
 import Dispatch
@@ -447,5 +448,36 @@ enum JWTClaims {
         #expect(r.status == 200, "\(r.text)")
         let left = FilesTests.files(under: "\(s.directory)/storage")
         #expect(left.count == 1 && left.first?.hasSuffix(a["many"]?[0]?.stringValue ?? "?") == true, "\(left)")
+    }
+}
+
+@Suite struct OrphanSweepTests {
+    @Test func sweep_RemovesOldUnreferencedFilesOnly() throws {
+        let s = try TestServer(schema: filesSchema); defer { s.stop() }
+        var form = MultipartBuilder()
+        form.file("one", name: "kept.txt", text)
+        let rec = try s.request("POST", "/api/collections/docs/records", form: form).json
+        let dir = "\(s.directory)/storage/\(rec["collectionId"]?.stringValue ?? "")"
+        let recordDir = "\(dir)/\(rec["id"]?.stringValue ?? "")"
+        func plant(_ path: String, old: Bool) {
+            let fd = open(path, O_WRONLY | O_CREAT, 0o600)
+            _ = write(fd, "x", 1)
+            close(fd)
+            if old {
+                var times = [timespec(tv_sec: 1_000_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000_000, tv_nsec: 0)]
+                _ = utimensat(AT_FDCWD, path, &times, 0)
+            }
+        }
+        plant(recordDir + "/orphan_from_a_crash.txt", old: true)
+        plant(recordDir + "/upload_in_flight.txt", old: false)
+        mkdir(dir + "/deletedrecord123", 0o755)
+        plant(dir + "/deletedrecord123/left.txt", old: true)
+
+        let removed = try s.app.files.sweepOrphans(modifiedBefore: Timestamp.now().seconds - 60)
+        #expect(removed == 2)
+        let left = FilesTests.files(under: "\(s.directory)/storage").map { $0.split(separator: "/").last.map(String.init) ?? "" }
+        #expect(left.sorted() == [rec["one"]?.stringValue ?? "", "upload_in_flight.txt"].sorted())
+        #expect(access(dir + "/deletedrecord123", F_OK) != 0, "the directory of a deleted record goes")
+        #expect(try s.request("GET", "/api/files/docs/\(rec["id"]?.stringValue ?? "")/\(rec["one"]?.stringValue ?? "")").status == 200)
     }
 }

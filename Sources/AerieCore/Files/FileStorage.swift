@@ -48,4 +48,8 @@ public protocol FileStorage: Sendable {
     func delete(_ key: FileKey)
     /// Removes every file of a record.
     func deleteRecord(collectionID: String, recordID: String)
+    /// The record ids that have files in a collection (for the orphan sweep).
+    func recordIDs(collectionID: String) -> [String]
+    /// The files of one record with their modification times in seconds (for the orphan sweep).
+    func files(collectionID: String, recordID: String) -> [(name: String, modifiedSeconds: Int64)]
 }

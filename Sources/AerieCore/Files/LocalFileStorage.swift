@@ -75,6 +75,36 @@ public final class LocalFileStorage: FileStorage {
         rmdir(dir)
     }
 
+    public func recordIDs(collectionID: String) -> [String] {
+        guard FileKey(collectionID: collectionID, recordID: "x", name: "x").isSafe else { return [] }
+        return Self.entries(of: root + "/" + collectionID).filter { $0.isDirectory }.map(\.name)
+    }
+
+    public func files(collectionID: String, recordID: String) -> [(name: String, modifiedSeconds: Int64)] {
+        guard FileKey(collectionID: collectionID, recordID: recordID, name: "x").isSafe else { return [] }
+        let dir = directory(collectionID, recordID)
+        return Self.entries(of: dir).filter { !$0.isDirectory }.map { entry in
+            var info = stat()
+            let modified = lstat(dir + "/" + entry.name, &info) == 0 ? Int64(info.st_mtim.tv_sec) : 0
+            return (entry.name, modified)
+        }
+    }
+
+    /// The names in `path` (without `.` and `..`), and whether each is a directory.
+    private static func entries(of path: String) -> [(name: String, isDirectory: Bool)] {
+        guard let stream = opendir(path) else { return [] }
+        defer { closedir(stream) }
+        var out: [(String, Bool)] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." || name.hasPrefix(".") { continue }
+            out.append((name, entry.pointee.d_type == UInt8(DT_DIR)))
+        }
+        return out
+    }
+
     /// Removes the files and (one level of) subdirectories in `path`.
     private static func removeContents(of path: String) {
         guard let stream = opendir(path) else { return }
