@@ -16,12 +16,13 @@ public final class LocalFileStorage: FileStorage {
     public let root: String
     public let temporaryDirectory: String
 
-    /// Opens (creating) `root` and empties its temporary directory.
-    public init(root: String) throws {
+    /// Opens (creating) `root`; a server (`clearsTemporaryFiles`) also empties the temporary
+    /// directory, whose files can only be left from a crash, since one server owns a data directory.
+    public init(root: String, clearsTemporaryFiles: Bool = true) throws {
         self.root = root
         temporaryDirectory = root + "/.tmp"
         try Directories.make(temporaryDirectory)
-        Self.removeContents(of: temporaryDirectory)
+        if clearsTemporaryFiles { Self.removeContents(of: temporaryDirectory) }
     }
 
     private func directory(_ collectionID: String, _ recordID: String) -> String { root + "/" + collectionID + "/" + recordID }
