@@ -29,6 +29,7 @@ extension RecordService {
             for key in stored { storage.delete(key) }
             throw error
         }
+        // Committed: whatever the plain create does after its write (change events…) belongs here too.
         return try expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request)
     }
 
@@ -66,6 +67,7 @@ extension RecordService {
             for key in stored { storage.delete(key) }
             throw error
         }
+        // Committed: whatever the plain update does after its write (change events…) belongs here too.
         let replaced = PendingFileDeletions()
         replaced.noteReplaced(in: c, id: id, old: old, new: values)
         replaced.run(storage)
