@@ -240,7 +240,8 @@ let text = Array("hello world\n".utf8)
 
         #expect(try download(s, rec, "missing.txt").status == 404)
         #expect(try s.request("GET", "/api/files/docs/nope/\(name)").status == 404)
-        #expect(try s.request("GET", "/api/files/nope/\(rec["id"]?.stringValue ?? "")/\(name)").status == 404)
+        let unknown = try s.request("GET", "/api/files/nope/\(rec["id"]?.stringValue ?? "")/\(name)")
+        #expect(unknown.status == 404 && unknown.json["message"] == "Missing or invalid collection context.")
     }
 
     @Test func download_LargeFileIsIntactOverKeepAlive() throws {

@@ -30,7 +30,7 @@ public final class FileService: Sendable {
     /// `protectedFile`. Every refusal is the same 404, so nothing leaks about what exists.
     public func open(collection key: String, recordID: String, name: String, fileToken: String?,
                      request: RequestInfo = RequestInfo()) throws -> Download {
-        guard let c = records.schema.collection(key) else { throw CoreError.missingResource }
+        guard let c = records.schema.collection(key) else { throw CoreError.notFound("Missing or invalid collection context.") }
         guard let values = try records.pool.read({ db in try records.load(c, id: recordID, db: db) }) else {
             throw CoreError.missingResource
         }
