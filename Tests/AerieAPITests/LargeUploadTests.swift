@@ -114,6 +114,22 @@ private func temporaryFiles(_ s: TestServer) -> [String] {
         #expect(list.json["totalItems"] == 2)
     }
 
+    @Test func spooledUpload_AnswersExpectContinue() throws {
+        let s = try TestServer(schema: largeSchema); defer { s.stop() }
+        let boundary = "expect-boundary"
+        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"c.bin\"\r\n\r\n".utf8)
+        body += chunk(0)
+        body += Array("\r\n--\(boundary)--\r\n".utf8)
+        let client = try RawHTTPClient(port: s.port, timeout: .seconds(30))
+        defer { client.close() }
+        try client.send("POST /api/collections/blobs/records HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                        + "Content-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\n\r\n")
+        #expect(try client.readResponse().status == 100)
+        try client.send(body)
+        let r = try client.readResponse()
+        #expect(r.status == 200, "\(r.bodyText)")
+    }
+
     /// 1 GiB through the server with its resident memory growing less than 64 MiB.
     /// Slow (it writes 2 GiB to disk): runs only with AERIE_STRESS set.
     @Test(.enabled(if: getenv("AERIE_STRESS") != nil))
