@@ -66,6 +66,44 @@ private func streamUpload(_ s: TestServer, chunks: Int, title: String = "ok", ch
     return try client.readResponse()
 }
 
+/// Downloads `path` on a raw socket, checking the body chunk by chunk as it streams in (never
+/// holding more than one chunk), so the test's own memory stays flat too.
+private func streamedDownloadMatches(port: Int, path: String, chunks: Int) throws -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { return false }
+    let request = Array("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)
+    guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else { return false }
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    var pending: [UInt8] = []
+    var headDone = false
+    var index = 0
+    while true {
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 { break }
+        pending += buffer[0..<n]
+        if !headDone {
+            guard let end = pending.firstRange(of: [13, 10, 13, 10]) else { continue }
+            guard pending.starts(with: Array("HTTP/1.1 200".utf8)) else { return false }
+            pending.removeSubrange(0..<end.upperBound)
+            headDone = true
+        }
+        while pending.count >= 1 << 20 {
+            if Array(pending[0..<(1 << 20)]) != chunk(index) { return false }
+            pending.removeFirst(1 << 20)
+            index += 1
+        }
+    }
+    return headDone && index == chunks && pending.isEmpty
+}
+
 /// Checks the stored file chunk by chunk against what was sent.
 private func storedFileMatches(_ path: String, chunks: Int) -> Bool {
     let fd = open(path, O_RDONLY)
@@ -158,5 +196,25 @@ private func temporaryFiles(_ s: TestServer) -> [String] {
         let path = "\(s.directory)/storage/\(rec["collectionId"]?.stringValue ?? "")/\(rec["id"]?.stringValue ?? "")/\(rec["data"]?.stringValue ?? "")"
         #expect(storedFileMatches(path, chunks: chunks))
         print("1 GiB upload: RSS growth \(growth >> 20) MiB")
+
+        // And back out: the download is sendfile(2) from the event loop, so memory stays flat too.
+        let downloadBaseline = residentBytes()
+        peak.withLock { $0 = downloadBaseline }
+        done.withLock { $0 = false }
+        DispatchQueue.global().async(group: sampler) {
+            while !done.withLock({ $0 }) {
+                let now = residentBytes()
+                peak.withLock { $0 = max($0, now) }
+                usleep(20_000)
+            }
+        }
+        let intact = try streamedDownloadMatches(port: s.port, path: "/api/files/blobs/\(rec["id"]?.stringValue ?? "")/\(rec["data"]?.stringValue ?? "")",
+                                                 chunks: chunks)
+        done.withLock { $0 = true }
+        sampler.wait()
+        #expect(intact, "the 1 GiB download matches the upload")
+        let downloadGrowth = peak.withLock { $0 } - downloadBaseline
+        #expect(downloadGrowth < 64 << 20, "RSS grew by \(downloadGrowth >> 20) MiB during the download")
+        print("1 GiB download: RSS growth \(downloadGrowth >> 20) MiB")
     }
 }
