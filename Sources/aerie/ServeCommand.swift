@@ -87,6 +87,7 @@ struct ServeCommand: Command {
         // Tuning knob for operators and benchmarks (docs/configuration.md), like AERIE_WORKERS.
         if let text = getenv("AERIE_LOOPS").map({ String(cString: $0) }), let n = Int(text), (1...256).contains(n) { config.loopCount = n }
         config.bodyLimit = { method, path in responder.bodyLimit(method: method, path: path) }
+        config.bodySpool = { method, path, headers in responder.bodySpool(method: method, path: path, headers: headers) }
         if !quiet {
             config.accessLog = { entry in
                 let ms = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000

@@ -13,10 +13,13 @@ public final class RecordService: Sendable {
     let pool: DatabasePool
     /// Parsed client filters, bounded like PocketBase's (500 entries).
     let filterCache = FilterCache(capacity: 500)
+    /// Where uploaded files live (`nil`: file fields keep names only; see RecordService+Files).
+    let storage: (any FileStorage)?
 
-    init(schema: CompiledSchema, pool: DatabasePool) {
+    init(schema: CompiledSchema, pool: DatabasePool, storage: (any FileStorage)? = nil) {
         self.schema = schema
         self.pool = pool
+        self.storage = storage
     }
 
     func lookup(_ key: String) throws(CoreError) -> CompiledCollection {
@@ -383,14 +386,18 @@ public final class RecordService: Sendable {
         let c = try lookup(key)
         if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
         let rule = try access(c.rules.delete, c, requester: requester, context: RuleContext(request: request))
-        try pool.write { db in try remove(c, id: id, rule: rule, db: db) }
+        let deleted = try pool.write { db in try remove(c, id: id, rule: rule, db: db) }
+        removeFiles(ofDeleted: deleted)
     }
 
-    /// The serialized part of a delete, inside an open write.
-    func remove(_ c: CompiledCollection, id: String, rule: RuleAccess, db: Connection) throws {
+    /// The serialized part of a delete, inside an open write; returns every deleted record
+    /// (cascades included) as `collectionId/recordId`, whose files go once the write commits.
+    @discardableResult
+    func remove(_ c: CompiledCollection, id: String, rule: RuleAccess, db: Connection) throws -> Set<String> {
         guard try load(c, id: id, db: db) != nil, try row(id, of: c, satisfies: rule, db: db) else { throw CoreError.missingResource }
         var visited = Set<String>()
         try deleteCascading(c, id: id, db: db, visited: &visited, depth: 0)
+        return visited
     }
 
     private func deleteCascading(_ c: CompiledCollection, id: String, db: Connection, visited: inout Set<String>, depth: Int) throws {
