@@ -42,6 +42,8 @@ public final class APIResponder: HTTPResponder {
         r.add(.post, "/api/collections/:collection/auth-refresh") { try $0.authRefresh($1) }
         r.add(.post, "/api/collections/:collection/impersonate/:id") { try $0.impersonate($1) }
         r.add(.post, "/api/batch") { try $0.batch($1) }
+        r.add(.get, "/api/settings") { try $0.getSettings($1) }
+        r.add(.patch, "/api/settings") { try $0.patchSettings($1) }
         self.router = r
     }
 
@@ -50,10 +52,10 @@ public final class APIResponder: HTTPResponder {
         let parts = path.split(separator: "/")
         if parts.count >= 4, parts[0] == "api", parts[1] == "collections", parts[3] == "records",
            let c = app.schema.collection(String(parts[2])) {
-            return c.bodyLimit
+            return c.bodyLimit - (32 << 20) + app.settings.current.int("limits.maxBodySize")
         }
         if path == "/api/batch" { return batchSettings.maxBodySize }
-        return 32 << 20
+        return app.settings.current.int("limits.maxBodySize")
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {

@@ -26,11 +26,14 @@ public final class App: Sendable {
     public let pool: DatabasePool
     public let records: RecordService
     public let auth: AuthService
+    /// The directory's settings (`aerie config`, `/api/settings`).
+    public let settings: SettingsStore
 
-    init(directory: String, schema: Schema, pool: DatabasePool, secrets: [String: String]) throws {
+    init(directory: String, schema: Schema, pool: DatabasePool, secrets: [String: String], settings: SettingsStore) throws {
         self.directory = directory
         self.schema = schema
         self.pool = pool
+        self.settings = settings
         let compiled = try CompiledSchema(schema: schema)
         self.records = RecordService(schema: compiled, pool: pool)
         self.auth = AuthService(schema: compiled, pool: pool, secrets: secrets, records: records)
@@ -42,13 +45,17 @@ public final class App: Sendable {
 
     /// Opens the data directory for maintenance commands that only need the system collections
     /// (`aerie superuser …`): the app's own collections are neither changed nor checked.
-    public static func openSystem(directory: String) throws -> App {
-        try open(directory: directory, schema: Schema(collections: [SystemCollections.superusers()]), readerCount: 1, partial: true)
+    public static func openSystem(directory: String, environment: [String: String] = [:]) throws -> App {
+        try open(directory: directory, schema: Schema(collections: [SystemCollections.superusers()]), readerCount: 1, partial: true,
+                 environment: environment)
     }
 
     /// Opens (creating if needed) the data directory, applies the schema's safe changes and
-    /// refuses to start while a data-losing change is pending.
-    public static func open(directory: String, schema: Schema, readerCount: Int = 8, partial: Bool = false) throws -> App {
+    /// refuses to start while a data-losing change is pending. `environment` supplies `AERIE_*`
+    /// settings overrides (the process environment for `aerie serve`; none in tests).
+    public static func open(directory: String, schema: Schema, readerCount: Int = 8, partial: Bool = false,
+                            environment: [String: String] = [:]) throws -> App {
+        let overrides = try SettingsStore.overrides(from: environment)
         do {
             try Directories.make(directory)
         } catch {
@@ -56,7 +63,7 @@ public final class App: Sendable {
         }
         let pool = try DatabasePool(path: databasePath(in: directory), readerCount: readerCount)
         do {
-            let secrets = try pool.write { db -> [String: String] in
+            let (secrets, stored) = try pool.write { db -> ([String: String], Settings) in
                 let plan = try Migrator.plan(db, to: schema, partial: partial)
                 let losing = plan.dataLosingSteps
                 if !losing.isEmpty {
@@ -65,9 +72,10 @@ public final class App: Sendable {
                 }
                 try Migrator.apply(plan, on: db)
                 for step in plan.steps { Log.info("schema: \(step.summary)") }
-                return try loadSecrets(db, schema: schema)
+                return (try loadSecrets(db, schema: schema), try SettingsStore.read(db))
             }
-            return try App(directory: directory, schema: schema, pool: pool, secrets: secrets)
+            let settings = SettingsStore(pool: pool, stored: stored, environment: overrides)
+            return try App(directory: directory, schema: schema, pool: pool, secrets: secrets, settings: settings)
         } catch {
             pool.close()
             throw error

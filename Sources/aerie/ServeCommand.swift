@@ -20,7 +20,7 @@ struct ServeCommand: Command {
           --http HOST:PORT   Address to listen on (default 127.0.0.1:8090; port 0 picks a free port)
           --dir DIR          Data directory (default ./aerie_data)
           --schema FILE      Schema file (default ./schema.json; the built-in starter schema when absent)
-          --origins LIST     Comma-separated CORS origins (default *)
+          --origins LIST     Comma-separated CORS origins (default: setting cors.origins, *)
           --quiet            No access log
         """
 
@@ -28,7 +28,7 @@ struct ServeCommand: Command {
     var port = 8090
     var directory = "./aerie_data"
     var schemaPath: String?
-    var origins = ["*"]
+    var origins: [String]?
     var quiet = false
 
     init(arguments: inout Arguments) throws {
@@ -43,8 +43,9 @@ struct ServeCommand: Command {
         if let dir = try arguments.option("dir") { directory = dir }
         schemaPath = try arguments.option("schema")
         if let list = try arguments.option("origins") {
-            origins = list.split(separator: ",").map { $0.trimmingASCII(" ") }.filter { !$0.isEmpty }
-            if origins.isEmpty { throw UsageError("--origins needs at least one origin") }
+            let parsed = list.split(separator: ",").map { $0.trimmingASCII(" ") }.filter { !$0.isEmpty }
+            if parsed.isEmpty { throw UsageError("--origins needs at least one origin") }
+            origins = parsed
         }
         quiet = try arguments.flag("quiet")
     }
@@ -70,11 +71,14 @@ struct ServeCommand: Command {
         if let text = getenv("AERIE_WORKERS").map({ String(cString: $0) }), let n = Int(text), (1...1024).contains(n) { workers = n }
         let app: App
         do {
-            app = try App.open(directory: directory, schema: schema, readerCount: workers)
+            app = try App.open(directory: directory, schema: schema, readerCount: workers, environment: processEnvironment())
         } catch let error as StartupError {
             throw CommandFailure(error.description)
         }
-        let responder = APIResponder(app: app, cors: CORSPolicy(allowedOrigins: origins))
+        let settings = app.settings.current
+        Log.setLevel(settings.logLevel)
+        let responder = APIResponder(app: app, cors: CORSPolicy(allowedOrigins: origins ?? settings.list("cors.origins")),
+                                     batch: BatchSettings(settings))
         var config = HTTPServerConfiguration()
         config.host = host
         config.port = port

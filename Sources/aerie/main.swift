@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// Every command, in help order.
-let commands: [any Command.Type] = [InitCommand.self, ServeCommand.self, SuperuserCommand.self, TemplatesCommand.self, VersionCommand.self]
+let commands: [any Command.Type] = [InitCommand.self, ServeCommand.self, SuperuserCommand.self, ConfigCommand.self, TemplatesCommand.self, VersionCommand.self]
 
 let overview = """
     aerie — a backend in one binary: a schema file in, a REST API out.
