@@ -28,15 +28,20 @@ public final class App: Sendable {
     public let auth: AuthService
     /// The directory's settings (`aerie config`, `/api/settings`).
     public let settings: SettingsStore
+    /// Sends the app's mail (SMTP, or the `<dir>/mail/` outbox).
+    public let mailer: Mailer
 
-    init(directory: String, schema: Schema, pool: DatabasePool, secrets: [String: String], settings: SettingsStore) throws {
+    init(directory: String, schema: Schema, pool: DatabasePool, secrets: [String: String], settings: SettingsStore,
+         tokenSecrets: [String: String] = [:]) throws {
         self.directory = directory
         self.schema = schema
         self.pool = pool
         self.settings = settings
+        self.mailer = Mailer(directory: directory, settings: settings)
         let compiled = try CompiledSchema(schema: schema)
         self.records = RecordService(schema: compiled, pool: pool)
-        self.auth = AuthService(schema: compiled, pool: pool, secrets: secrets, records: records)
+        self.auth = AuthService(schema: compiled, pool: pool, secrets: secrets, records: records,
+                                flows: AuthFlowContext(settings: settings, mailer: mailer, tokenSecrets: tokenSecrets))
         try records.checkRules()
     }
 
@@ -63,7 +68,7 @@ public final class App: Sendable {
         }
         let pool = try DatabasePool(path: databasePath(in: directory), readerCount: readerCount)
         do {
-            let (secrets, stored) = try pool.write { db -> ([String: String], Settings) in
+            let (secrets, stored, tokenSecrets) = try pool.write { db -> ([String: String], Settings, [String: String]) in
                 let plan = try Migrator.plan(db, to: schema, partial: partial)
                 let losing = plan.dataLosingSteps
                 if !losing.isEmpty {
@@ -72,10 +77,11 @@ public final class App: Sendable {
                 }
                 try Migrator.apply(plan, on: db)
                 for step in plan.steps { Log.info("schema: \(step.summary)") }
-                return (try loadSecrets(db, schema: schema), try SettingsStore.read(db))
+                try OTPStore.prepare(db)
+                return (try loadSecrets(db, schema: schema), try SettingsStore.read(db), try loadTokenSecrets(db, schema: schema))
             }
             let settings = SettingsStore(pool: pool, stored: stored, environment: overrides)
-            return try App(directory: directory, schema: schema, pool: pool, secrets: secrets, settings: settings)
+            return try App(directory: directory, schema: schema, pool: pool, secrets: secrets, settings: settings, tokenSecrets: tokenSecrets)
         } catch {
             pool.close()
             throw error

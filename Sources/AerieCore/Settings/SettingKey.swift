@@ -84,6 +84,7 @@ extension SettingKey {
         SettingKey("smtp.tlsMode", .choice(["auto", "starttls", "implicit", "none"]), "auto",
                    "auto: STARTTLS when offered; starttls: required; implicit: TLS from the first byte (port 465); none"),
         SettingKey("smtp.localName", .string(required: false), "", "Name sent in EHLO (empty: localhost)"),
+        SettingKey("smtp.caFile", .string(required: false), "", "PEM file of extra CA certificates trusted for the SMTP server"),
         SettingKey("tokens.auth", .duration, 0, "Auth token lifetime in seconds (0: the collection's authToken.duration)"),
         SettingKey("tokens.verification", .duration, 0, "Verification token lifetime (0: the collection's)"),
         SettingKey("tokens.passwordReset", .duration, 0, "Password-reset token lifetime (0: the collection's)"),
