@@ -121,6 +121,8 @@ struct ServeCommand: Command {
         printErr("aerie \(aerieVersion) serving http://\(host):\(bound)/api/ from \(directory) using \(source) (ready in \(elapsed) ms)")
         server.waitUntilStopped()
         sources.forEach { $0.cancel() }
+        // Mail queued by the last requests (verification, reset, OTP) is still delivered.
+        if !app.mailer.waitUntilIdle(seconds: 10) { printErr("aerie: some queued mail was not sent") }
         app.close()
         printErr("aerie: stopped")
     }

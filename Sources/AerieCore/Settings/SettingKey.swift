@@ -107,6 +107,8 @@ extension SettingKey {
         SettingKey("logs.minLevel", .logLevel, 0, "Lowest level logged: -4 debug, 0 info, 4 warn, 8 error"),
     ]
 
-    /// The key at `path`, if any.
-    public static func named(_ path: String) -> SettingKey? { all.first { $0.path == path } }
+    /// The key at `path`, if any (a hash lookup: requests read settings on the hot path).
+    public static func named(_ path: String) -> SettingKey? { byPath[path] }
+
+    private static let byPath: [String: SettingKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.path, $0) })
 }
