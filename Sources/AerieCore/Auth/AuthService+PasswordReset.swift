@@ -38,7 +38,17 @@ extension AuthService {
         } else {
             issues["token"] = AuthService.invalidToken
         }
-        if let issue = RecordService.passwordIssue(password, in: c.schema) { issues["password"] = issue }
+        // The form checks the length first (the field's min … 255, in code points), then the field's own rules.
+        let min = max(1, (c.schema.field(named: "password") as? PasswordField)?.min ?? 1)
+        let length = password.unicodeScalars.count
+        if password.isEmpty {
+            issues["password"] = .required
+        } else if length < min || length > 255 {
+            issues["password"] = FieldIssue("validation_length_out_of_range", "The length must be between \(min) and 255.",
+                                            params: ["max": 255, "min": .int(Int64(min))])
+        } else if let issue = RecordService.passwordIssue(password, in: c.schema) {
+            issues["password"] = issue
+        }
         if confirm.isEmpty {
             issues["passwordConfirm"] = .required
         } else if confirm != password {
