@@ -292,6 +292,23 @@ extension TestServer {
         #expect(try server.login("bob2@example.com", "brand-new-pass") != nil)
     }
 
+    @Test func manageRule_showsEmailsToManagers() throws {
+        let server = try flowServer()
+        defer { server.stop() }
+        let bob = try server.signUp("bob@example.com")
+        let admin = try server.signUp("admin@example.com", fields: ["role": "admin"])
+        let carol = try server.signUp("carol@example.com")
+        func emails(_ token: String) throws -> Set<String> {
+            let items = try server.request("GET", "/api/collections/users/records", token: token).json["items"]?.arrayValue ?? []
+            return Set(items.compactMap { $0["email"]?.stringValue })
+        }
+        #expect(try emails(admin.token) == ["bob@example.com", "admin@example.com", "carol@example.com"])
+        #expect(try emails(carol.token) == ["carol@example.com"], "others' emails stay hidden from non-managers")
+        let viewed = try server.request("GET", "/api/collections/users/records/\(bob.id)", token: admin.token)
+        #expect(viewed.json["email"]?.stringValue == "bob@example.com")
+        #expect(try server.request("GET", "/api/collections/users/records/\(bob.id)", token: carol.token).json["email"] == nil)
+    }
+
     @Test func failedLogin_looksTheSame_ForUnknownIdentityAndWrongPassword() throws {
         let server = try flowServer()
         defer { server.stop() }

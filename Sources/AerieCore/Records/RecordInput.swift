@@ -165,6 +165,17 @@ extension RecordService {
     /// Whether `requester` has manager rights on record `id`: a superuser, or an auth record that
     /// satisfies the collection's `manageRule` evaluated against the stored record (spec §7, §9.1).
     /// `null` (the default) means superusers only; guests are never managers.
+    /// `serializer` able to show emails to managers: each record whose email would be hidden is
+    /// checked against `manageRule` on `db` (one indexed query per such record, only when the
+    /// collection has an expression `manageRule` and the caller is an auth record).
+    func managerAware(_ serializer: RecordSerializer, _ c: CompiledCollection, requester: Requester, db: Connection) -> RecordSerializer {
+        guard !requester.isSuperuser, requester.recordID != nil, c.schema.isAuth, case .expression = c.rules.manage,
+              let access = try? access(c.rules.manage, c, requester: requester) else { return serializer }
+        var out = serializer
+        out.isManaged = { id in (try? self.row(id, of: c, satisfies: access, db: db)) ?? false }
+        return out
+    }
+
     func isManager(_ c: CompiledCollection, id: String, requester: Requester, db writer: Connection? = nil) throws -> Bool {
         if requester.isSuperuser { return true }
         guard requester.recordID != nil, c.schema.isAuth, case .expression = c.rules.manage else { return false }
