@@ -68,6 +68,15 @@ import Testing
         #expect(bad.stderr.contains("AERIE_SMTP_PORT"), "\(bad)")
     }
 
+    @Test func serve_refusesToStart_WithAnInvalidEnvironmentOverride() throws {
+        let directory = try TemporaryDirectory()
+        let process = try AerieProcess(["serve", "--http", "127.0.0.1:0", "--dir", "data", "--quiet"], in: directory,
+                                       environment: ["AERIE_RATE_LIMITS_IDENTITY_DURATION": "0"])
+        let r = try process.waitForExit()
+        #expect(r.status == 1, "\(r)")
+        #expect(r.errorMessage?.contains("AERIE_RATE_LIMITS_IDENTITY_DURATION") == true, "\(r)")
+    }
+
     @Test func serve_readsCORSOriginsFromSettings() throws {
         let directory = try TemporaryDirectory()
         _ = try aerie("config", "set", "cors.origins", "https://app.example.com", "--dir", "data", in: directory)
