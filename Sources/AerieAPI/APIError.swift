@@ -17,6 +17,8 @@ public struct APIError: Error, Sendable {
     /// A complete `data` object written instead of `fields`, for nested shapes such as the
     /// batch failure's `{"requests":{"1":{…,"response":{…}}}}`.
     public var rawData: [UInt8]?
+    /// Seconds for a `Retry-After` header (429 answers).
+    public var retryAfter: Int?
 
     public init(status: HTTPStatus, message: String? = nil, fields: [String: FieldIssue] = [:]) {
         self.status = status
@@ -56,6 +58,9 @@ public struct APIError: Error, Sendable {
             case .forbidden(let m): self.init(status: .forbidden, message: m)
             case .notFound(let m): self.init(status: .notFound, message: m)
             case .tooLarge: self.init(status: .payloadTooLarge)
+            case .tooManyRequests(let m, let seconds):
+                self.init(status: .tooManyRequests, message: m)
+                self.retryAfter = seconds
             case .unavailable: self.init(status: .serviceUnavailable)
             case .internal(let detail):
                 Log.error("internal error \(requestID): \(detail)")
@@ -113,6 +118,7 @@ public struct APIError: Error, Sendable {
     public var response: HTTPResponse {
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json")
+        if let retryAfter { headers.add("Retry-After", String(retryAfter)) }
         return HTTPResponse(status: status, headers: headers, body: body)
     }
 }

@@ -24,6 +24,8 @@ public final class APIResponder: HTTPResponder {
     public let app: App
     let cors: CORSPolicy
     let batchSettings: BatchSettings
+    /// Per-client-IP counters of the `rateLimits` rules (RateLimits.swift).
+    let ipLimiter = RateLimiter()
     private let router: Router
 
     public init(app: App, cors: CORSPolicy = CORSPolicy(), batch: BatchSettings = BatchSettings()) {
@@ -41,9 +43,19 @@ public final class APIResponder: HTTPResponder {
         r.add(.get, "/api/collections/:collection/auth-methods") { try $0.authMethods($1) }
         r.add(.post, "/api/collections/:collection/auth-refresh") { try $0.authRefresh($1) }
         r.add(.post, "/api/collections/:collection/impersonate/:id") { try $0.impersonate($1) }
+        r.add(.post, "/api/collections/:collection/request-verification") { try $0.requestVerification($1) }
+        r.add(.post, "/api/collections/:collection/confirm-verification") { try $0.confirmVerification($1) }
+        r.add(.post, "/api/collections/:collection/request-password-reset") { try $0.requestPasswordReset($1) }
+        r.add(.post, "/api/collections/:collection/confirm-password-reset") { try $0.confirmPasswordReset($1) }
+        r.add(.post, "/api/collections/:collection/request-email-change") { try $0.requestEmailChange($1) }
+        r.add(.post, "/api/collections/:collection/confirm-email-change") { try $0.confirmEmailChange($1) }
+        r.add(.post, "/api/collections/:collection/request-otp") { try $0.requestOTP($1) }
+        r.add(.post, "/api/collections/:collection/auth-with-otp") { try $0.authWithOTP($1) }
         r.add(.post, "/api/batch") { try $0.batch($1) }
         r.add(.get, "/api/files/:collection/:recordId/:filename") { try $0.downloadFile($1) }
         r.add(.post, "/api/files/token") { try $0.fileToken($1) }
+        r.add(.get, "/api/settings") { try $0.getSettings($1) }
+        r.add(.patch, "/api/settings") { try $0.patchSettings($1) }
         self.router = r
     }
 
@@ -52,10 +64,10 @@ public final class APIResponder: HTTPResponder {
         let parts = path.split(separator: "/")
         if parts.count >= 4, parts[0] == "api", parts[1] == "collections", parts[3] == "records",
            let c = app.schema.collection(String(parts[2])) {
-            return c.bodyLimit
+            return c.bodyLimit - (32 << 20) + app.settings.current.int("limits.maxBodySize")
         }
         if path == "/api/batch" { return batchSettings.maxBodySize }
-        return 32 << 20
+        return app.settings.current.int("limits.maxBodySize")
     }
 
     /// The directory to stream a request's body into instead of memory (large multipart record
@@ -80,10 +92,14 @@ public final class APIResponder: HTTPResponder {
         } else {
             switch router.match(request.method, request.path) {
             case .found(let handler, let parameters):
-                do {
-                    response = try handler(self, RouteContext(request: request, parameters: parameters))
-                } catch {
-                    response = APIError(mapping: error).response
+                if let limited = rateLimitResponse(request) {
+                    response = limited
+                } else {
+                    do {
+                        response = try handler(self, RouteContext(request: request, parameters: parameters))
+                    } catch {
+                        response = APIError(mapping: error).response
+                    }
                 }
                 // `fields` shapes every 2xx JSON response (spec §4.1); absent, the bytes are untouched.
                 if let fields = request.queryValue("fields"), !fields.isEmpty {

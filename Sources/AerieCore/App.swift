@@ -28,17 +28,25 @@ public final class App: Sendable {
     public let auth: AuthService
     /// Uploaded files under `<dir>/storage` and file downloads.
     public let files: FileService
+    /// The directory's settings (`aerie config`, `/api/settings`).
+    public let settings: SettingsStore
+    /// Sends the app's mail (SMTP, or the `<dir>/mail/` outbox).
+    public let mailer: Mailer
 
     /// - Parameter partial: a maintenance open (`aerie superuser …`) that may run beside a
     ///   server, so it leaves the server's uploads in progress and its storage alone.
-    init(directory: String, schema: Schema, pool: DatabasePool, secrets: [String: String], partial: Bool = false) throws {
+    init(directory: String, schema: Schema, pool: DatabasePool, secrets: [String: String], settings: SettingsStore,
+         tokenSecrets: [String: String] = [:], partial: Bool = false) throws {
         self.directory = directory
         self.schema = schema
         self.pool = pool
+        self.settings = settings
+        self.mailer = Mailer(directory: directory, settings: settings)
         let compiled = try CompiledSchema(schema: schema)
         let storage = try LocalFileStorage(root: directory + "/storage", clearsTemporaryFiles: !partial)
         self.records = RecordService(schema: compiled, pool: pool, storage: storage)
-        self.auth = AuthService(schema: compiled, pool: pool, secrets: secrets, records: records)
+        self.auth = AuthService(schema: compiled, pool: pool, secrets: secrets, records: records,
+                                flows: AuthFlowContext(settings: settings, mailer: mailer, tokenSecrets: tokenSecrets))
         self.files = FileService(storage: storage, records: records, auth: auth)
         try records.checkRules()
         // Files a crash orphaned in an earlier run; the 5-minute margin spares uploads in flight elsewhere.
@@ -52,13 +60,17 @@ public final class App: Sendable {
 
     /// Opens the data directory for maintenance commands that only need the system collections
     /// (`aerie superuser …`): the app's own collections are neither changed nor checked.
-    public static func openSystem(directory: String) throws -> App {
-        try open(directory: directory, schema: Schema(collections: [SystemCollections.superusers()]), readerCount: 1, partial: true)
+    public static func openSystem(directory: String, environment: [String: String] = [:]) throws -> App {
+        try open(directory: directory, schema: Schema(collections: [SystemCollections.superusers()]), readerCount: 1, partial: true,
+                 environment: environment)
     }
 
     /// Opens (creating if needed) the data directory, applies the schema's safe changes and
-    /// refuses to start while a data-losing change is pending.
-    public static func open(directory: String, schema: Schema, readerCount: Int = 8, partial: Bool = false) throws -> App {
+    /// refuses to start while a data-losing change is pending. `environment` supplies `AERIE_*`
+    /// settings overrides (the process environment for `aerie serve`; none in tests).
+    public static func open(directory: String, schema: Schema, readerCount: Int = 8, partial: Bool = false,
+                            environment: [String: String] = [:]) throws -> App {
+        let overrides = try SettingsStore.overrides(from: environment)
         do {
             try Directories.make(directory)
         } catch {
@@ -66,7 +78,7 @@ public final class App: Sendable {
         }
         let pool = try DatabasePool(path: databasePath(in: directory), readerCount: readerCount)
         do {
-            let secrets = try pool.write { db -> [String: String] in
+            let (secrets, stored, tokenSecrets) = try pool.write { db -> ([String: String], Settings, [String: String]) in
                 let plan = try Migrator.plan(db, to: schema, partial: partial)
                 let losing = plan.dataLosingSteps
                 if !losing.isEmpty {
@@ -75,9 +87,12 @@ public final class App: Sendable {
                 }
                 try Migrator.apply(plan, on: db)
                 for step in plan.steps { Log.info("schema: \(step.summary)") }
-                return try loadSecrets(db, schema: schema)
+                try OTPStore.prepare(db)
+                return (try loadSecrets(db, schema: schema), try SettingsStore.read(db), try loadTokenSecrets(db, schema: schema))
             }
-            return try App(directory: directory, schema: schema, pool: pool, secrets: secrets, partial: partial)
+            let settings = SettingsStore(pool: pool, stored: stored, environment: overrides)
+            return try App(directory: directory, schema: schema, pool: pool, secrets: secrets, settings: settings,
+                           tokenSecrets: tokenSecrets, partial: partial)
         } catch {
             pool.close()
             throw error

@@ -35,6 +35,8 @@ public enum CoreError: Error, Sendable {
     case notFound(String)
     /// 413.
     case tooLarge
+    /// 429 with a `Retry-After` of `retryAfter` seconds (rate limits).
+    case tooManyRequests(String, retryAfter: Int)
     /// 503: the store stayed busy past its timeout.
     case unavailable
     /// 500: an unexpected internal failure; `detail` is logged, never sent.

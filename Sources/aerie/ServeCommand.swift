@@ -20,7 +20,7 @@ struct ServeCommand: Command {
           --http HOST:PORT   Address to listen on (default 127.0.0.1:8090; port 0 picks a free port)
           --dir DIR          Data directory (default ./aerie_data)
           --schema FILE      Schema file (default ./schema.json; the built-in starter schema when absent)
-          --origins LIST     Comma-separated CORS origins (default *)
+          --origins LIST     Comma-separated CORS origins (default: setting cors.origins, *)
           --quiet            No access log
         """
 
@@ -28,7 +28,7 @@ struct ServeCommand: Command {
     var port = 8090
     var directory = "./aerie_data"
     var schemaPath: String?
-    var origins = ["*"]
+    var origins: [String]?
     var quiet = false
 
     init(arguments: inout Arguments) throws {
@@ -43,8 +43,9 @@ struct ServeCommand: Command {
         if let dir = try arguments.option("dir") { directory = dir }
         schemaPath = try arguments.option("schema")
         if let list = try arguments.option("origins") {
-            origins = list.split(separator: ",").map { $0.trimmingASCII(" ") }.filter { !$0.isEmpty }
-            if origins.isEmpty { throw UsageError("--origins needs at least one origin") }
+            let parsed = list.split(separator: ",").map { $0.trimmingASCII(" ") }.filter { !$0.isEmpty }
+            if parsed.isEmpty { throw UsageError("--origins needs at least one origin") }
+            origins = parsed
         }
         quiet = try arguments.flag("quiet")
     }
@@ -74,11 +75,14 @@ struct ServeCommand: Command {
         defer { withExtendedLifetime(lock) {} }
         let app: App
         do {
-            app = try App.open(directory: directory, schema: schema, readerCount: workers)
+            app = try App.open(directory: directory, schema: schema, readerCount: workers, environment: processEnvironment())
         } catch let error as StartupError {
             throw CommandFailure(error.description)
         }
-        let responder = APIResponder(app: app, cors: CORSPolicy(allowedOrigins: origins))
+        let settings = app.settings.current
+        Log.setLevel(settings.logLevel)
+        let responder = APIResponder(app: app, cors: CORSPolicy(allowedOrigins: origins ?? settings.list("cors.origins")),
+                                     batch: BatchSettings(settings))
         var config = HTTPServerConfiguration()
         config.host = host
         config.port = port
@@ -122,6 +126,8 @@ struct ServeCommand: Command {
         printErr("aerie \(aerieVersion) serving http://\(host):\(bound)/api/ from \(directory) using \(source) (ready in \(elapsed) ms)")
         server.waitUntilStopped()
         sources.forEach { $0.cancel() }
+        // Mail queued by the last requests (verification, reset, OTP) is still delivered.
+        if !app.mailer.waitUntilIdle(seconds: 10) { printErr("aerie: some queued mail was not sent") }
         app.close()
         printErr("aerie: stopped")
     }

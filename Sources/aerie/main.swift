@@ -6,7 +6,7 @@ import Glibc
 
 /// Every command, in help order.
 let commands: [any Command.Type] = [InitCommand.self, ServeCommand.self, SchemaCommand.self, BackupCommand.self, RecordsCommand.self,
-                                    SuperuserCommand.self, TemplatesCommand.self, VersionCommand.self]
+                                    SuperuserCommand.self, ConfigCommand.self, TemplatesCommand.self, VersionCommand.self]
 
 let overview = """
     aerie — a backend in one binary: a schema file in, a REST API out.

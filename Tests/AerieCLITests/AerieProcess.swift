@@ -84,9 +84,12 @@ final class AerieProcess {
     let startedAt = ContinuousClock.now
 
     /// Starts `aerie arguments…` with `directory` as its working directory.
-    init(_ arguments: [String], in directory: TemporaryDirectory) throws {
+    init(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: try TestPaths.binary())
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.currentDirectoryURL = directory.url
         process.standardInput = FileHandle.nullDevice
         let stdoutPipe = Pipe()
@@ -239,7 +242,12 @@ func aerie(_ arguments: String..., in directory: TemporaryDirectory, timeout: Du
 }
 
 /// Runs `aerie arguments…` in a fresh temporary directory to completion.
-func aerie(_ arguments: [String], timeout: Duration = .seconds(20)) throws -> AerieResult {
+func aerie(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(20)) throws -> AerieResult {
     let directory = try TemporaryDirectory()
-    return try AerieProcess(arguments, in: directory).waitForExit(timeout: timeout)
+    return try AerieProcess(arguments, in: directory, environment: environment).waitForExit(timeout: timeout)
+}
+
+/// Runs `aerie arguments…` in `directory` to completion.
+func aerie(_ arguments: [String], in directory: TemporaryDirectory, timeout: Duration = .seconds(20)) throws -> AerieResult {
+    try AerieProcess(arguments, in: directory).waitForExit(timeout: timeout)
 }

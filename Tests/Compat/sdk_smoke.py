@@ -3,7 +3,9 @@
 # SPDX-License-Identifier: MIT
 """Starts `aerie serve` on a free loopback port with the built-in starter schema, then drives it
 with the PocketBase Python SDK: sign-up, login, refresh of the auth store, CRUD under rules,
-filters, sorting, getFirstListItem (skipTotal), getFullList, file upload, download and file token. Exits non-zero on any failure.
+filters, sorting, getFirstListItem (skipTotal), getFullList, file upload, download and file token,
+and the verification and password-reset flows with tokens read from the .eml outbox. Exits
+non-zero on any failure.
 
 Usage: python3 Tests/Compat/sdk_smoke.py [--aerie .build/debug/aerie]
 """
@@ -87,6 +89,31 @@ def main():
             check("wrong password is refused", False)
         except Exception as e:
             check("wrong password is refused", getattr(e, "status", None) == 400)
+
+        # Mail flows: with SMTP off, Aerie writes each mail to <dir>/mail/*.eml.
+        outbox = os.path.join(work, "data", "mail")
+        def next_token(seen):
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                files = sorted(f for f in (os.listdir(outbox) if os.path.isdir(outbox) else []) if f.endswith(".eml"))
+                if len(files) > seen:
+                    with open(os.path.join(outbox, files[-1])) as f:
+                        m = re.search(r"#/auth/[a-z-]+/([A-Za-z0-9_.-]+)", f.read())
+                    return m.group(1) if m else None
+                time.sleep(0.05)
+            return None
+        check("request_verification", pb.collection("users").request_verification("sdk@example.com"))
+        token = next_token(0)
+        check("confirm_verification with the mailed token", bool(token) and pb.collection("users").confirm_verification(token))
+        check("record is verified", pb.collection("_superusers").auth_with_password("admin@example.com", "admin-password-1")
+              and pb.collection("users").get_one(user.id).verified)
+        pb.auth_store.clear()
+        check("request_password_reset", pb.collection("users").request_password_reset("sdk@example.com"))
+        token = next_token(1)
+        check("confirm_password_reset with the mailed token",
+              bool(token) and pb.collection("users").confirm_password_reset(token, "new-password-456", "new-password-456"))
+        check("login with the new password", bool(pb.collection("users").auth_with_password("sdk@example.com", "new-password-456").token))
+        pb.auth_store.clear()
 
         su = pb.collection("_superusers").auth_with_password("admin@example.com", "admin-password-1")
         check("superuser login through _superusers", bool(su.token))

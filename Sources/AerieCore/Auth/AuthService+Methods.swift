@@ -4,8 +4,8 @@ import AerieJSON
 
 extension AuthService {
     /// `GET /api/collections/{c}/auth-methods` (public, spec §9.4): which sign-in methods the
-    /// collection offers. OAuth2, MFA and OTP are not implemented, so they always say off with
-    /// duration 0. Keys are written in PocketBase's order, legacy fields included, because SDKs
+    /// collection offers. OAuth2 and MFA are not implemented, so they always say off with
+    /// duration 0; OTP follows the collection's `otp` option. Keys are written in PocketBase's order, legacy fields included, because SDKs
     /// of both generations read this object.
     public func authMethods(collection key: String) throws -> [UInt8] {
         let c = try authCollection(key)
@@ -24,10 +24,11 @@ extension AuthService {
         w.key("enabled"); w.bool(false)
         w.endObject()
         for method in ["mfa", "otp"] {
+            let on = method == "otp" && options.otpEnabled
             w.key(method)
             w.beginObject()
-            w.key("enabled"); w.bool(false)
-            w.key("duration"); w.int(0)
+            w.key("enabled"); w.bool(on)
+            w.key("duration"); w.int(on ? Int64(options.otpDuration) : 0)
             w.endObject()
         }
         // Legacy (PocketBase < 0.23) fields, derived from identityFields.

@@ -15,12 +15,15 @@ public final class AuthService: Sendable {
     let secrets: [String: String]
     /// Evaluates `authRule`.
     let records: RecordService
+    /// Settings, mail, token secrets and limiters of the mail and OTP flows.
+    let flows: AuthFlowContext
 
-    init(schema: CompiledSchema, pool: DatabasePool, secrets: [String: String], records: RecordService) {
+    init(schema: CompiledSchema, pool: DatabasePool, secrets: [String: String], records: RecordService, flows: AuthFlowContext) {
         self.schema = schema
         self.pool = pool
         self.secrets = secrets
         self.records = records
+        self.flows = flows
     }
 
     /// The requester an `Authorization` header value stands for. A missing, malformed,
@@ -56,7 +59,7 @@ public final class AuthService: Sendable {
 
     /// A new auth token for a record.
     func makeToken(collection c: CollectionSchema, recordID: String, tokenKey: String, refreshable: Bool = true, duration: Int? = nil) -> String {
-        let seconds = duration ?? c.auth?.authTokenDuration ?? 432_000
+        let seconds = duration ?? flows.duration(.auth, c)
         let claims: JSONObject = [
             "collectionId": .string(c.id),
             "exp": .int(Timestamp.now().seconds + Int64(seconds)),
@@ -88,6 +91,9 @@ public final class AuthService: Sendable {
             issues["identityField"] = FieldIssue("validation_in_invalid", "Must be a valid value.")
         }
         if !issues.isEmpty { throw CoreError.badRequest("An error occurred while validating the submitted data.", fields: issues) }
+        // Brute-force guard per identity (not per IP), whether or not the identity exists.
+        let limitScope = "login:\(c.schema.id)"
+        try flows.checkIdentity(limitScope, identity)
 
         let fields = identityField.isEmpty ? options.identityFields : [identityField]
         let q = schema.dialect.quoteIdentifier
@@ -107,8 +113,10 @@ public final class AuthService: Sendable {
         guard let record = found, let hash = record["password"]?.stringValue,
               PasswordHash.verify(password: password, encoded: hash) else {
             if found == nil { PasswordHash.dummyVerify(password: password) }
+            try flows.consumeIdentity(limitScope, identity)
             throw CoreError.badRequest("Failed to authenticate.")
         }
+        flows.limiter.reset("\(limitScope):\(identity.lowercased())")
         let id = record["id"]?.stringValue ?? ""
         let token = makeToken(collection: c.schema, recordID: id, tokenKey: record["tokenKey"]?.stringValue ?? "")
         let me = Requester(collectionID: c.schema.id, recordID: id, isSuperuser: c.schema.isSuperusers)

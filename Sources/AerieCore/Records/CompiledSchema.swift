@@ -26,6 +26,8 @@ struct ParsedRules: Sendable {
     var update: ParsedRule
     var delete: ParsedRule
     var auth: ParsedRule
+    /// `manageRule` of auth collections (`.locked` otherwise).
+    var manage: ParsedRule = .locked
 }
 
 /// A collection with the SQL text and column positions the hot paths need, computed once.
@@ -53,7 +55,8 @@ struct CompiledCollection: Sendable {
         schema = c
         rules = ParsedRules(list: try ParsedRule(c.rules.list), view: try ParsedRule(c.rules.view),
                             create: try ParsedRule(c.rules.create), update: try ParsedRule(c.rules.update),
-                            delete: try ParsedRule(c.rules.delete), auth: try ParsedRule(c.auth.map { $0.authRule } ?? nil))
+                            delete: try ParsedRule(c.rules.delete), auth: try ParsedRule(c.auth.map { $0.authRule } ?? nil),
+                            manage: try ParsedRule(c.auth.map { $0.manageRule } ?? nil))
         let outputs = c.fields.filter { $0.isOutput && $0.name != "tokenKey" }
         outputFields = outputs
         let table = dialect.quoteIdentifier(c.name)

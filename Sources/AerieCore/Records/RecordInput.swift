@@ -90,13 +90,14 @@ extension RecordService {
     /// write lock. The result is only used if the stored hash is unchanged when the write runs.
     func passwordWork(_ c: CompiledCollection, id: String, body: JSONObject, requester: Requester,
                       db writer: Connection? = nil) throws -> PasswordWork {
-        guard let raw = body["password"] else { return PasswordWork() }
         var work = PasswordWork()
+        work.isManager = try isManager(c, id: id, requester: requester, db: writer)
+        guard let raw = body["password"] else { return work }
         let password = Cast.string(raw)
         if Self.passwordIssue(password, in: c.schema) == nil {
             work.newHash = PasswordHash.make(password: password)
         }
-        if !requester.isSuperuser, let oldPassword = body["oldPassword"].map(Cast.string), !oldPassword.isEmpty {
+        if !requester.isSuperuser && !work.isManager, let oldPassword = body["oldPassword"].map(Cast.string), !oldPassword.isEmpty {
             let q = schema.dialect.quoteIdentifier
             let read = { (db: Connection) throws -> String? in
                 let value = try db.queryScalar("SELECT \(q("password")) FROM \(c.table) WHERE \(q("id")) = ?", [.text(id)])
@@ -115,7 +116,7 @@ extension RecordService {
     /// non-superusers, the old password; email and password changes rotate the tokenKey.
     func prepareAuthUpdate(_ c: CollectionSchema, submitted: RecordInput, old: [String: JSON], values: inout [String: JSON],
                            issues: inout [String: FieldIssue], requester: Requester, work: PasswordWork) throws {
-        let isManager = requester.isSuperuser
+        let isManager = requester.isSuperuser || work.isManager
         if submitted.touched.contains("password") {
             let password = values["password"]?.stringValue ?? ""
             let confirm = submitted.form["passwordConfirm"].map(Cast.string) ?? ""
@@ -156,4 +157,30 @@ struct PasswordWork {
     var newHash: String?
     /// The stored hash `oldPassword` was verified against, when it matched.
     var verifiedOldHash: String?
+    /// Whether the requester satisfies the collection's `manageRule` for the record (spec §9.1).
+    var isManager = false
+}
+
+extension RecordService {
+    /// Whether `requester` has manager rights on record `id`: a superuser, or an auth record that
+    /// satisfies the collection's `manageRule` evaluated against the stored record (spec §7, §9.1).
+    /// `null` (the default) means superusers only; guests are never managers.
+    /// `serializer` able to show emails to managers: each record whose email would be hidden is
+    /// checked against `manageRule` on `db` (one indexed query per such record, only when the
+    /// collection has an expression `manageRule` and the caller is an auth record).
+    func managerAware(_ serializer: RecordSerializer, _ c: CompiledCollection, requester: Requester, db: Connection) -> RecordSerializer {
+        guard !requester.isSuperuser, requester.recordID != nil, c.schema.isAuth, case .expression = c.rules.manage,
+              let access = try? access(c.rules.manage, c, requester: requester) else { return serializer }
+        var out = serializer
+        out.isManaged = { id in (try? self.row(id, of: c, satisfies: access, db: db)) ?? false }
+        return out
+    }
+
+    func isManager(_ c: CompiledCollection, id: String, requester: Requester, db writer: Connection? = nil) throws -> Bool {
+        if requester.isSuperuser { return true }
+        guard requester.recordID != nil, c.schema.isAuth, case .expression = c.rules.manage else { return false }
+        let access = try access(c.rules.manage, c, requester: requester)
+        if let writer { return try row(id, of: c, satisfies: access, db: writer) }
+        return try pool.read { db in try row(id, of: c, satisfies: access, db: db) }
+    }
 }

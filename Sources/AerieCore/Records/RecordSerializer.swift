@@ -9,6 +9,9 @@ import AerieSQLite
 struct RecordSerializer {
     let collection: CompiledCollection
     let requester: Requester
+    /// Whether the requester satisfies the collection's `manageRule` for a record id (managers
+    /// see its email, spec §9.1); nil when that cannot be the case.
+    var isManaged: ((String) -> Bool)? = nil
 
     private func isVisible(_ field: any FieldType) -> Bool {
         !field.base.hidden || requester.isSuperuser
@@ -28,6 +31,7 @@ struct RecordSerializer {
         if let _ = c.emailColumn, let vis = c.emailVisibilityColumn {
             showEmail = requester.isSuperuser || row.int64(Int32(vis)) != 0
                 || requester.isRecord(row.string(Int32(c.idColumn)), in: c.schema.id)
+                || isManaged?(row.string(Int32(c.idColumn))) == true
         }
         w.beginObject()
         w.key("collectionId"); w.string(c.schema.id)
@@ -52,6 +56,7 @@ struct RecordSerializer {
         if c.emailColumn != nil {
             let id = values["id"]?.stringValue ?? ""
             showEmail = requester.isSuperuser || values["emailVisibility"]?.boolValue == true || requester.isRecord(id, in: c.schema.id)
+                || isManaged?(id) == true
         }
         w.beginObject()
         w.key("collectionId"); w.string(c.schema.id)

@@ -123,9 +123,10 @@ public final class RecordService: Sendable {
         let sql = statements.pageSQL, countSQL = statements.countSQL, orderArguments = statements.orderArguments
         let offset = Int64(query.page - 1).multipliedReportingOverflow(by: Int64(query.perPage))
         let arguments = statements.arguments
-        let serializer = RecordSerializer(collection: c, requester: requester)
+        let plainSerializer = RecordSerializer(collection: c, requester: requester)
         let expandPlan = plan(expand: query.expand, for: c, requester: requester, request: request)
         return try pool.read { db in
+            let serializer = managerAware(plainSerializer, c, requester: requester, db: db)
             var w = JSONWriter(capacity: 4096)
             w.beginObject()
             w.key("items")
@@ -170,7 +171,7 @@ public final class RecordService: Sendable {
                      expand: String = "") throws -> [UInt8] {
         let c = try lookup(key)
         let rule = try access(c.rules.view, c, requester: requester, context: RuleContext(request: request))
-        let serializer = RecordSerializer(collection: c, requester: requester)
+        let plainSerializer = RecordSerializer(collection: c, requester: requester)
         // A record the view rule hides is indistinguishable from a missing one (404).
         var sql = c.viewSQL
         var arguments: [SQLValue] = [.text(id)]
@@ -182,6 +183,7 @@ public final class RecordService: Sendable {
         }
         let expandPlan = plan(expand: expand, for: c, requester: requester, request: request)
         let body = try pool.read { db -> [UInt8]? in
+            let serializer = managerAware(plainSerializer, c, requester: requester, db: db)
             let stmt = try db.cachedStatement(sql)
             defer { stmt.reset() }
             try stmt.bind(arguments)

@@ -10,7 +10,8 @@ extension CompiledSchema {
             guard let compiled = collection(c.id) else { continue }
             let rules = compiled.rules
             for (name, rule) in [("listRule", rules.list), ("viewRule", rules.view), ("createRule", rules.create),
-                                 ("updateRule", rules.update), ("deleteRule", rules.delete), ("authRule", rules.auth)] {
+                                 ("updateRule", rules.update), ("deleteRule", rules.delete), ("authRule", rules.auth),
+                                 ("manageRule", rules.manage)] {
                 guard case .expression(let expression, _) = rule else { continue }
                 let r = RecordFieldResolver(schema: self, base: compiled, baseAlias: compiled.table, requester: .guest, authRecord: nil,
                                             request: RequestInfo(), body: [:], submittedKeys: [], oldValues: nil, isClientFilter: false)

@@ -20,6 +20,10 @@ public struct AuthOptions: Sendable, Hashable {
     public var passwordResetTokenDuration = 1_800
     public var emailChangeTokenDuration = 1_800
     public var fileTokenDuration = 180
+    /// One-time passwords by mail (`otp: {enabled, duration, length}`).
+    public var otpEnabled = false
+    public var otpDuration = 180
+    public var otpLength = 8
 
     public init() {}
 }
@@ -120,6 +124,7 @@ public struct CollectionSchema: Sendable {
             o["emailChangeToken"] = .object(["duration": .int(Int64(auth.emailChangeTokenDuration))])
             o["verificationToken"] = .object(["duration": .int(Int64(auth.verificationTokenDuration))])
             o["fileToken"] = .object(["duration": .int(Int64(auth.fileTokenDuration))])
+            o["otp"] = .object(["enabled": .bool(auth.otpEnabled), "duration": .int(Int64(auth.otpDuration)), "length": .int(Int64(auth.otpLength))])
         }
         if let viewQuery { o["viewQuery"] = .string(viewQuery) }
         return o

@@ -288,6 +288,7 @@ public enum SchemaLoader {
                 a.passwordResetTokenDuration = duration(o, "passwordResetToken", path, default: a.passwordResetTokenDuration)
                 a.emailChangeTokenDuration = duration(o, "emailChangeToken", path, default: a.emailChangeTokenDuration)
                 a.fileTokenDuration = duration(o, "fileToken", path, default: a.fileTokenDuration)
+                otp(o, path, into: &a)
                 auth = a
                 for system in SystemCollections.authIndexes(collectionID: id, table: name)
                 where !indexes.contains(where: { ASCII.lowercased($0.name) == ASCII.lowercased(system.name) }) {
@@ -303,6 +304,19 @@ public enum SchemaLoader {
             guard let s = v.stringValue else { fail("\(path).\(key)", "must be null or a filter string"); return nil }
             if s.utf8.count > 3500 { fail("\(path).\(key)", "must be at most 3500 characters") }
             return s
+        }
+
+        /// `otp: {enabled, duration, length}` (PocketBase's option; duration 10…94670856 s, length 4…32 digits).
+        mutating func otp(_ o: JSONObject, _ path: String, into a: inout AuthOptions) {
+            guard let v = o["otp"] else { return }
+            guard case .object(let inner) = v else { fail("\(path).otp", "must be an object such as {\"enabled\": true}"); return }
+            if let e = inner["enabled"] {
+                if let b = e.boolValue { a.otpEnabled = b } else { fail("\(path).otp.enabled", "must be true or false") }
+            }
+            a.otpDuration = duration(o, "otp", path, default: a.otpDuration)
+            if let l = inner["length"] {
+                if let n = l.intValue, (4...32).contains(n) { a.otpLength = Int(n) } else { fail("\(path).otp.length", "must be a whole number from 4 to 32") }
+            }
         }
 
         mutating func duration(_ o: JSONObject, _ key: String, _ path: String, default value: Int) -> Int {
