@@ -9,6 +9,8 @@ public struct HTTPResponse: Sendable {
     public var headers: HTTPHeaders
     /// The whole body; for `HEAD` requests give the `GET` body and the server sends only its length.
     public var body: [UInt8]
+    /// Keeps the connection open after `body` as a chunked response fed from any thread (SSE).
+    public var stream: HTTPStream? = nil
 
     /// A response.
     public init(status: HTTPStatus, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
