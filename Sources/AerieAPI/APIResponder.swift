@@ -24,12 +24,18 @@ public final class APIResponder: HTTPResponder {
     public let app: App
     let cors: CORSPolicy
     let batchSettings: BatchSettings
+    let realtimeSettings: RealtimeSettings
+    /// Realtime clients and their subscriptions, fed by committed record changes.
+    public let realtime: RealtimeBroker
     private let router: Router
 
-    public init(app: App, cors: CORSPolicy = CORSPolicy(), batch: BatchSettings = BatchSettings()) {
+    public init(app: App, cors: CORSPolicy = CORSPolicy(), batch: BatchSettings = BatchSettings(),
+                realtime: RealtimeSettings = RealtimeSettings()) {
         self.app = app
         self.cors = cors
         self.batchSettings = batch
+        self.realtimeSettings = realtime
+        self.realtime = Self.makeBroker(app)
         var r = Router()
         r.add(.get, "/api/health") { try $0.health($1) }
         r.add(.get, "/api/collections/:collection/records") { try $0.listRecords($1) }
@@ -42,6 +48,8 @@ public final class APIResponder: HTTPResponder {
         r.add(.post, "/api/collections/:collection/auth-refresh") { try $0.authRefresh($1) }
         r.add(.post, "/api/collections/:collection/impersonate/:id") { try $0.impersonate($1) }
         r.add(.post, "/api/batch") { try $0.batch($1) }
+        r.add(.get, "/api/realtime") { try $0.realtimeConnect($1) }
+        r.add(.post, "/api/realtime") { try $0.realtimeSubscribe($1) }
         self.router = r
     }
 

@@ -13,6 +13,8 @@ public final class RecordService: Sendable {
     let pool: DatabasePool
     /// Parsed client filters, bounded like PocketBase's (500 entries).
     let filterCache = FilterCache(capacity: 500)
+    /// Committed record changes, for the realtime broker (published after each commit).
+    public let changes = ChangeFeed()
 
     init(schema: CompiledSchema, pool: DatabasePool) {
         self.schema = schema
@@ -210,6 +212,7 @@ public final class RecordService: Sendable {
         // happens here on the worker, so the serialized write below stays short.
         let plan = try planCreate(c, body: body, requester: requester, request: request)
         try pool.write { db in try insert(plan, db: db) }
+        changes.publish([RecordChange(action: .create, collectionID: c.schema.id, values: plan.values)])
         return try expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request)
     }
 
@@ -297,6 +300,7 @@ public final class RecordService: Sendable {
         let values = try pool.write { db in
             try applyUpdate(c, id: id, body: body, planned: planned, requester: requester, request: request, work: secrets, db: db)
         }
+        changes.publish([RecordChange(action: .update, collectionID: c.schema.id, values: values)])
         return try expandedRecord(values, of: c, expand: expand, requester: requester, request: request)
     }
 
@@ -383,14 +387,17 @@ public final class RecordService: Sendable {
         let c = try lookup(key)
         if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
         let rule = try access(c.rules.delete, c, requester: requester, context: RuleContext(request: request))
-        try pool.write { db in try remove(c, id: id, rule: rule, db: db) }
+        let old = try pool.write { db in try remove(c, id: id, rule: rule, db: db) }
+        changes.publish([RecordChange(action: .delete, collectionID: c.schema.id, values: old)])
     }
 
-    /// The serialized part of a delete, inside an open write.
-    func remove(_ c: CompiledCollection, id: String, rule: RuleAccess, db: Connection) throws {
-        guard try load(c, id: id, db: db) != nil, try row(id, of: c, satisfies: rule, db: db) else { throw CoreError.missingResource }
+    /// The serialized part of a delete, inside an open write; returns the deleted record's values.
+    @discardableResult
+    func remove(_ c: CompiledCollection, id: String, rule: RuleAccess, db: Connection) throws -> [String: JSON] {
+        guard let old = try load(c, id: id, db: db), try row(id, of: c, satisfies: rule, db: db) else { throw CoreError.missingResource }
         var visited = Set<String>()
         try deleteCascading(c, id: id, db: db, visited: &visited, depth: 0)
+        return old
     }
 
     private func deleteCascading(_ c: CompiledCollection, id: String, db: Connection, visited: inout Set<String>, depth: Int) throws {

@@ -13,7 +13,10 @@ extension RecordService {
     /// }
     /// ```
     public func transaction<T>(_ body: (RecordTransaction) throws -> T) throws -> T {
-        try pool.write { db in try body(RecordTransaction(service: self, db: db)) }
+        let log = ChangeLog()
+        let result = try pool.write { db in try body(RecordTransaction(service: self, db: db, log: log)) }
+        changes.publish(log.changes)
+        return result
     }
 }
 
@@ -23,6 +26,8 @@ extension RecordService {
 public struct RecordTransaction {
     let service: RecordService
     let db: Connection
+    /// Changes to publish once the transaction commits.
+    let log: ChangeLog
 
     /// Creates a record, as `POST /records`; returns the response JSON.
     public func create(collection key: String, body: JSONObject, requester: Requester, request: RequestInfo = RequestInfo(),
@@ -30,6 +35,7 @@ public struct RecordTransaction {
         let c = try service.lookup(key)
         let plan = try service.planCreate(c, body: body, requester: requester, request: request)
         try service.insert(plan, db: db)
+        log.append(RecordChange(action: .create, collectionID: c.schema.id, values: plan.values))
         return try service.expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request, db: db)
     }
 
@@ -40,6 +46,7 @@ public struct RecordTransaction {
         try service.checkUpdatable(c, requester: requester)
         let secrets = c.schema.isAuth ? try service.passwordWork(c, id: id, body: body, requester: requester, db: db) : PasswordWork()
         let values = try service.applyUpdate(c, id: id, body: body, planned: nil, requester: requester, request: request, work: secrets, db: db)
+        log.append(RecordChange(action: .update, collectionID: c.schema.id, values: values))
         return try service.expandedRecord(values, of: c, expand: expand, requester: requester, request: request, db: db)
     }
 
@@ -70,6 +77,7 @@ public struct RecordTransaction {
             }
         }
         let rule = try service.access(c.rules.delete, c, requester: requester, context: RecordService.RuleContext(request: request))
-        try service.remove(c, id: id, rule: rule, db: db)
+        let old = try service.remove(c, id: id, rule: rule, db: db)
+        log.append(RecordChange(action: .delete, collectionID: c.schema.id, values: old))
     }
 }

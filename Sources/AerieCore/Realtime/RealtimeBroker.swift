@@ -1,0 +1,215 @@
+// Aerie — the realtime broker: clients, their subscriptions and rule-checked delivery
+// SPDX-License-Identifier: MIT
+import AerieBase
+import AerieJSON
+import Dispatch
+import Synchronization
+
+/// Where one realtime client's events go (an SSE stream, in AerieAPI).
+public protocol RealtimeSink: Sendable {
+    /// Queues bytes for the client without blocking; `false` when it is gone or too far behind.
+    @discardableResult func send(_ bytes: [UInt8]) -> Bool
+    /// Ends the client's connection.
+    func close()
+}
+
+/// Realtime clients and their subscriptions; turns committed record changes into events
+/// (spec §11).
+///
+/// Changes arrive from `RecordService.changes` after each commit and are handled in commit order
+/// on one broker thread, never on the writer's. For each change the subscribers are looked up
+/// by topic, then grouped by (record or collection topic, auth, options): each group costs one
+/// rule query and one serialization, however many clients share it.
+///
+/// ```swift
+/// let broker = RealtimeBroker(records: app.records)
+/// let id = broker.connect(sink: stream, remoteAddress: ip)
+/// try broker.setSubscriptions(clientID: id, topics: ["posts/*"], requester: who, remoteAddress: ip)
+/// ```
+public final class RealtimeBroker: Sendable {
+    /// Most topics per client (PocketBase's limit).
+    public static let maxTopics = 1000
+    /// Longest topic (PocketBase's limit).
+    public static let maxTopicLength = 2500
+    /// Changes waiting for the broker thread; beyond this new changes are dropped (and logged)
+    /// rather than letting memory grow.
+    static let maxPendingChanges = 100_000
+
+    struct Client {
+        let id: String
+        let sink: any RealtimeSink
+        let remoteAddress: String
+        /// The auth bound by the first subscription request (guest until then).
+        var auth: Requester = .guest
+        var topics: [RealtimeTopic] = []
+    }
+
+    private struct State: ~Copyable {
+        var clients: [String: Client] = [:]
+        /// Topic (without options) → ids of clients subscribed to it.
+        var index: [String: Set<String>] = [:]
+        var pendingChanges = 0
+    }
+
+    let records: RecordService
+    /// Applies a `fields` option to record JSON (the picker lives with the HTTP layer's `fields`).
+    let selectFields: @Sendable ([UInt8], String) -> [UInt8]?
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "aerie.realtime")
+
+    /// A broker fed by `records.changes`.
+    /// - Parameter selectFields: prunes record JSON to a `fields` selection; nil leaves it whole.
+    public init(records: RecordService, selectFields: @escaping @Sendable ([UInt8], String) -> [UInt8]? = { _, _ in nil }) {
+        self.records = records
+        self.selectFields = selectFields
+        records.changes.observe { [weak self] changes in self?.enqueue(changes) }
+    }
+
+    // MARK: - Clients
+
+    /// Registers a client and returns its id (40 random alphanumerics).
+    public func connect(sink: any RealtimeSink, remoteAddress: String) -> String {
+        let id = RandomID.make(length: 40, alphabet: RandomID.alphanumeric)
+        state.withLock { $0.clients[id] = Client(id: id, sink: sink, remoteAddress: remoteAddress) }
+        return id
+    }
+
+    /// Forgets a client (its connection ended).
+    public func disconnect(_ clientID: String) {
+        state.withLock { s in
+            guard let client = s.clients.removeValue(forKey: clientID) else { return }
+            Self.unindex(client, in: &s.index)
+        }
+    }
+
+    /// Connected clients.
+    public var clientCount: Int { state.withLock { $0.clients.count } }
+
+    /// Replaces a client's subscriptions and binds it to `requester` (spec §11.2). A guest client
+    /// may become authenticated; an authenticated one may not change its auth.
+    /// - Throws: `CoreError` 404 for an unknown client, 400 when the request comes from another
+    ///   address than the connection, 403 when the auth differs from the bound one.
+    public func setSubscriptions(clientID: String, topics: [String], requester: Requester, remoteAddress: String) throws {
+        try state.withLock { s throws(CoreError) in
+            guard var client = s.clients[clientID] else { throw CoreError.notFound("Missing or invalid client id.") }
+            guard client.remoteAddress == remoteAddress else { throw CoreError.badRequest("Invalid realtime client.") }
+            if client.auth != .guest && client.auth != requester {
+                throw CoreError.forbidden("The current and the previous request authorization don't match.")
+            }
+            Self.unindex(client, in: &s.index)
+            var seen = Set<String>()
+            // A topic with a line break could forge SSE fields in the client's own stream: dropped.
+            let parsed = topics.filter { !$0.isEmpty && !$0.contains(where: { $0 == "\n" || $0 == "\r" }) && seen.insert($0).inserted }
+                .map(RealtimeTopic.init)
+            client.auth = requester
+            client.topics = parsed
+            for topic in parsed { s.index[topic.base, default: []].insert(clientID) }
+            s.clients[clientID] = client
+        }
+    }
+
+    /// The topics a client is subscribed to (for tests and diagnostics).
+    public func topics(of clientID: String) -> [String]? {
+        state.withLock { $0.clients[clientID]?.topics.map(\.raw) }
+    }
+
+    private static func unindex(_ client: Client, in index: inout [String: Set<String>]) {
+        for topic in client.topics {
+            index[topic.base]?.remove(client.id)
+            if index[topic.base]?.isEmpty == true { index[topic.base] = nil }
+        }
+    }
+
+    // MARK: - Delivery
+
+    private func enqueue(_ changes: [RecordChange]) {
+        let accepted = state.withLock { s -> Bool in
+            if s.clients.isEmpty { return false }
+            if s.pendingChanges + changes.count > Self.maxPendingChanges {
+                Log.warning("realtime: \(changes.count) record change(s) dropped, the broker is \(s.pendingChanges) changes behind")
+                return false
+            }
+            s.pendingChanges += changes.count
+            return true
+        }
+        guard accepted else { return }
+        queue.async { [self] in
+            for change in changes { deliver(change) }
+            state.withLock { $0.pendingChanges -= changes.count }
+        }
+    }
+
+    /// What a group of subscribers shares: the same answer from the rule and the same payload.
+    private struct GroupKey: Hashable {
+        var isRecordTopic: Bool
+        var auth: Requester
+        var optionsText: String
+    }
+
+    private struct Target {
+        var clientID: String
+        var sink: any RealtimeSink
+        var topic: String
+    }
+
+    private func deliver(_ change: RecordChange) {
+        guard let c = records.schema.collection(change.collectionID) else { return }
+        let recordID = change.values["id"]?.stringValue ?? ""
+        var groups: [GroupKey: (options: RealtimeOptions, targets: [Target])] = [:]
+        state.withLock { s in
+            if change.action == .delete && c.schema.isAuth {
+                // A deleted auth record no longer authorizes anyone: its clients become guests.
+                for (id, client) in s.clients where client.auth.isRecord(recordID, in: c.schema.id) {
+                    s.clients[id]?.auth = .guest
+                }
+            }
+            for (key, isRecordTopic) in RealtimeTopic.keys(collectionName: c.schema.name, collectionID: c.schema.id, recordID: recordID) {
+                guard let ids = s.index[key] else { continue }
+                for id in ids {
+                    guard let client = s.clients[id] else { continue }
+                    for topic in client.topics where topic.base == key {
+                        let group = GroupKey(isRecordTopic: isRecordTopic, auth: client.auth, optionsText: topic.optionsText)
+                        groups[group, default: (topic.options, [])].targets.append(Target(clientID: id, sink: client.sink, topic: topic.raw))
+                    }
+                }
+            }
+        }
+        for (key, group) in groups {
+            guard let data = payload(change, of: c, for: key, options: group.options) else { continue }
+            for target in group.targets {
+                var frame: [UInt8] = []
+                frame.reserveCapacity(data.count + target.topic.utf8.count + 64)
+                frame += "id:".utf8
+                frame += target.clientID.utf8
+                frame += "\nevent:".utf8
+                frame += target.topic.utf8
+                frame += "\ndata:".utf8
+                frame += data
+                frame += "\n\n".utf8
+                target.sink.send(frame)
+            }
+        }
+    }
+
+    /// `{"record":…,"action":"…"}` for one group, or nil when its rule or filter hides the record
+    /// (or fails: a broken filter just means no events, as in PocketBase).
+    private func payload(_ change: RecordChange, of c: CompiledCollection, for key: GroupKey, options: RealtimeOptions) -> [UInt8]? {
+        let query = options.query, headers = options.headers
+        let request = RequestInfo(method: "GET", context: "realtime", query: { query[$0] }, header: { headers[$0] })
+        do {
+            let rule = key.isRecordTopic ? c.rules.view : c.rules.list
+            guard try records.realtimeAllows(change.values, of: c, rule: rule, requester: key.auth, request: request,
+                                             filter: options.filter) else { return nil }
+            var record = try records.realtimeRecord(change.values, of: c, requester: key.auth, request: request, expand: options.expand)
+            if !options.fields.isEmpty, let picked = selectFields(record, options.fields) { record = picked }
+            var w = JSONWriter(capacity: record.count + 32)
+            w.beginObject()
+            w.key("record"); w.rawJSON(record)
+            w.key("action"); w.string(change.action.rawValue)
+            w.endObject()
+            return w.bytes
+        } catch {
+            return nil
+        }
+    }
+}
