@@ -26,6 +26,7 @@ public final class SSEClient {
     /// Body bytes after de-chunking, not yet cut into events.
     private var body: [UInt8] = []
     private var bodyEnded = false
+    private var sawEOF = false
     /// The response status.
     public private(set) var status = 0
     /// The response header fields.
@@ -108,6 +109,16 @@ public final class SSEClient {
         return true
     }
 
+    /// Whether the server closed the socket within `within` (not just sent the last chunk).
+    public func isClosedByPeer(within: Duration) throws -> Bool {
+        let deadline = ContinuousClock.now + within
+        while !sawEOF {
+            guard try receive(until: deadline) else { return false }
+            try decodeChunks()
+        }
+        return true
+    }
+
     // MARK: - Wire
 
     /// Reads more bytes; false on timeout. EOF sets `bodyEnded`.
@@ -127,7 +138,7 @@ public final class SSEClient {
                 if status != 0 { rawBody.append(contentsOf: chunk[0..<n]) }
                 return true
             }
-            if n == 0 || errno == ECONNRESET { bodyEnded = true; return true }
+            if n == 0 || errno == ECONNRESET { bodyEnded = true; sawEOF = true; return true }
             if errno == EINTR || errno == EAGAIN { continue }
             throw RawHTTPClientError("recv: errno \(errno)")
         }
