@@ -101,8 +101,29 @@ final class RealtimeServer {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    func post(_ path: String, _ json: JSON) throws -> RawHTTPResponse {
-        try RawHTTPClient(port: port).request("POST", path, headers: [("Content-Type", "application/json")], body: json.serialized())
+    func post(_ path: String, _ json: JSON, token: String? = nil) throws -> RawHTTPResponse {
+        var headers = [("Content-Type", "application/json")]
+        if let token { headers.append(("Authorization", token)) }
+        return try RawHTTPClient(port: port).request("POST", path, headers: headers, body: json.serialized())
+    }
+
+    /// Signs a user up in `users` and logs in; returns its id and token.
+    func signUp(_ email: String) throws -> (id: String, token: String) {
+        let created = try post("/api/collections/users/records", ["email": .string(email), "password": "password-1", "passwordConfirm": "password-1"])
+        let login = try post("/api/collections/users/auth-with-password", ["identity": .string(email), "password": "password-1"])
+        let id = (try? JSONParser.parse(created.body))?["id"]?.stringValue ?? ""
+        let token = (try? JSONParser.parse(login.body))?["token"]?.stringValue ?? ""
+        guard !id.isEmpty, !token.isEmpty else { throw CoreError.internal(detail: "sign-up failed: \(created.bodyText)") }
+        return (id, token)
+    }
+
+    /// Opens a stream and subscribes it with `token`.
+    func subscribed(_ topics: [JSON], token: String?) throws -> (SSEClient, String) {
+        let sse = try SSEClient(port: port)
+        let id = try #require(try sse.nextEvent()).id
+        let r = try post("/api/realtime", ["clientId": .string(id), "subscriptions": .array(topics)], token: token)
+        guard r.status == 204 else { throw CoreError.internal(detail: "subscribe failed: \(r.bodyText)") }
+        return (sse, id)
     }
 }
 
@@ -338,6 +359,25 @@ final class RealtimeServer {
         #expect(try s.realtimeSubscribe(su.id, [requestFilter], token: try s.superuserToken()).status == 204)
         _ = try s.createRecord("posts", ["title": "x"])
         #expect(try su.nextData().event == requestFilter)
+    }
+
+    @Test func manyAuths_OneRuleQueryPerEvent() throws {
+        let s = try RealtimeServer(schema: realtimeSchema, settings: RealtimeSettings())
+        defer { s.stop() }
+        let users = try (0..<5).map { try s.signUp("user\($0)@example.com") }
+        var clients: [SSEClient] = []
+        for user in users { clients.append(try s.subscribed(["notes/*", "posts/*"], token: user.token).0) }
+        let guest = try s.subscribed(["notes/*", "posts/*"], token: nil).0
+        let before = s.responder.realtime.ruleQueryCount
+        // Superuser-free write path: notes' create rule is open.
+        #expect(try s.post("/api/collections/notes/records", ["text": "for user 2", "owner": .string(users[2].id)]).status == 200)
+        #expect(try s.post("/api/collections/posts/records", ["title": "sentinel"]).status == 200)
+        for (i, client) in clients.enumerated() {
+            let e = try #require(try client.nextEvent())
+            #expect(e.event == (i == 2 ? "notes/*" : "posts/*"), "user \(i)")
+        }
+        #expect(try #require(try guest.nextEvent()).event == "posts/*")
+        #expect(s.responder.realtime.ruleQueryCount - before == 1, "six auths, one owner rule: one set query (posts' rule is open: none)")
     }
 
     // MARK: - Write paths

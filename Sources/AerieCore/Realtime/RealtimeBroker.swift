@@ -56,6 +56,10 @@ public final class RealtimeBroker: Sendable {
     let selectFields: @Sendable ([UInt8], String) -> [UInt8]?
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "aerie.realtime")
+    private let ruleQueries = Atomic<Int>(0)
+
+    /// Rule queries run for events so far (a set query for many auths counts once); for tests.
+    package var ruleQueryCount: Int { ruleQueries.load(ordering: .relaxed) }
 
     /// A broker fed by `records.changes`.
     /// - Parameter selectFields: prunes record JSON to a `fields` selection; nil leaves it whole.
@@ -122,20 +126,27 @@ public final class RealtimeBroker: Sendable {
 
     // MARK: - Delivery
 
+    /// Called on the writer's thread right after the commit: the subscribers are taken now (so a
+    /// subscription change acknowledged before the commit is honoured and one made after it is
+    /// not); rule checks and sending happen on the broker thread.
     private func enqueue(_ changes: [RecordChange]) {
-        let accepted = state.withLock { s -> Bool in
-            if s.clients.isEmpty { return false }
+        var plans: [Plan] = []
+        state.withLock { s in
+            if s.clients.isEmpty { return }
             if s.pendingChanges + changes.count > Self.maxPendingChanges {
                 Log.warning("realtime: \(changes.count) record change(s) dropped, the broker is \(s.pendingChanges) changes behind")
-                return false
+                return
             }
-            s.pendingChanges += changes.count
-            return true
+            for change in changes {
+                if let plan = Self.plan(change, schema: records.schema, state: &s) { plans.append(plan) }
+            }
+            s.pendingChanges += plans.count
         }
-        guard accepted else { return }
+        guard !plans.isEmpty else { return }
+        let taken = plans
         queue.async { [self] in
-            for change in changes { deliver(change) }
-            state.withLock { $0.pendingChanges -= changes.count }
+            for plan in taken { deliver(plan) }
+            state.withLock { $0.pendingChanges -= taken.count }
         }
     }
 
@@ -152,30 +163,43 @@ public final class RealtimeBroker: Sendable {
         var topic: String
     }
 
-    private func deliver(_ change: RecordChange) {
-        guard let c = records.schema.collection(change.collectionID) else { return }
+    /// One change with the subscribers it reaches, grouped.
+    private struct Plan {
+        var change: RecordChange
+        var collection: CompiledCollection
+        var groups: [GroupKey: (options: RealtimeOptions, targets: [Target])]
+    }
+
+    /// The subscribers a change reaches, grouped; also drops the binding of clients whose auth
+    /// record is being deleted. Runs under the state lock.
+    private static func plan(_ change: RecordChange, schema: CompiledSchema, state s: inout State) -> Plan? {
+        guard let c = schema.collection(change.collectionID) else { return nil }
         let recordID = change.values["id"]?.stringValue ?? ""
-        var groups: [GroupKey: (options: RealtimeOptions, targets: [Target])] = [:]
-        state.withLock { s in
-            if change.action == .delete && c.schema.isAuth {
-                // A deleted auth record no longer authorizes anyone: its clients become guests.
-                for (id, client) in s.clients where client.auth.isRecord(recordID, in: c.schema.id) {
-                    s.clients[id]?.auth = .guest
-                }
+        if change.action == .delete && c.schema.isAuth {
+            // A deleted auth record no longer authorizes anyone: its clients become guests.
+            for (id, client) in s.clients where client.auth.isRecord(recordID, in: c.schema.id) {
+                s.clients[id]?.auth = .guest
             }
-            for (key, isRecordTopic) in RealtimeTopic.keys(collectionName: c.schema.name, collectionID: c.schema.id, recordID: recordID) {
-                guard let ids = s.index[key] else { continue }
-                for id in ids {
-                    guard let client = s.clients[id] else { continue }
-                    for topic in client.topics where topic.base == key {
-                        let group = GroupKey(isRecordTopic: isRecordTopic, auth: client.auth, optionsText: topic.optionsText)
-                        groups[group, default: (topic.options, [])].targets.append(Target(clientID: id, sink: client.sink, topic: topic.raw))
-                    }
+        }
+        var groups: [GroupKey: (options: RealtimeOptions, targets: [Target])] = [:]
+        for (key, isRecordTopic) in RealtimeTopic.keys(collectionName: c.schema.name, collectionID: c.schema.id, recordID: recordID) {
+            guard let ids = s.index[key] else { continue }
+            for id in ids {
+                guard let client = s.clients[id] else { continue }
+                for topic in client.topics where topic.base == key {
+                    let group = GroupKey(isRecordTopic: isRecordTopic, auth: client.auth, optionsText: topic.optionsText)
+                    groups[group, default: (topic.options, [])].targets.append(Target(clientID: id, sink: client.sink, topic: topic.raw))
                 }
             }
         }
+        return groups.isEmpty ? nil : Plan(change: change, collection: c, groups: groups)
+    }
+
+    private func deliver(_ plan: Plan) {
+        let change = plan.change, c = plan.collection, groups = plan.groups
+        let verdicts = sharedVerdicts(change, of: c, groups: groups)
         for (key, group) in groups {
-            guard let data = payload(change, of: c, for: key, options: group.options) else { continue }
+            guard let data = payload(change, of: c, for: key, options: group.options, verdict: verdicts[key]) else { continue }
             for target in group.targets {
                 var frame: [UInt8] = []
                 frame.reserveCapacity(data.count + target.topic.utf8.count + 64)
@@ -191,15 +215,54 @@ public final class RealtimeBroker: Sendable {
         }
     }
 
+    private static func requestInfo(_ options: RealtimeOptions) -> RequestInfo {
+        let query = options.query, headers = options.headers
+        return RequestInfo(method: "GET", context: "realtime", query: { query[$0] }, header: { headers[$0] })
+    }
+
+    /// Groups that differ only by (non-superuser) auth share one rule query: the rule is
+    /// evaluated for all their auths at once (`realtimeAllowsEach`). Returns the verdict per group;
+    /// groups left out are checked alone.
+    private func sharedVerdicts(_ change: RecordChange, of c: CompiledCollection,
+                                groups: [GroupKey: (options: RealtimeOptions, targets: [Target])]) -> [GroupKey: Bool] {
+        struct Bucket: Hashable { var isRecordTopic: Bool; var optionsText: String }
+        var buckets: [Bucket: [GroupKey]] = [:]
+        for key in groups.keys where !key.auth.isSuperuser {
+            buckets[Bucket(isRecordTopic: key.isRecordTopic, optionsText: key.optionsText), default: []].append(key)
+        }
+        var verdicts: [GroupKey: Bool] = [:]
+        for (bucket, keys) in buckets where keys.count > 1 {
+            guard let options = groups[keys[0]]?.options else { continue }
+            let rule = bucket.isRecordTopic ? c.rules.view : c.rules.list
+            switch rule {
+            case .locked:
+                for key in keys { verdicts[key] = false }
+            case .open:
+                continue
+            case .expression:
+                guard let allowed = (try? records.realtimeAllowsEach(change.values, of: c, rule: rule, requesters: keys.map(\.auth),
+                                                                     request: Self.requestInfo(options), filter: options.filter)) ?? nil
+                else { continue }
+                ruleQueries.wrappingAdd(1, ordering: .relaxed)
+                for (key, ok) in zip(keys, allowed) { verdicts[key] = ok }
+            }
+        }
+        return verdicts
+    }
+
     /// `{"record":…,"action":"…"}` for one group, or nil when its rule or filter hides the record
     /// (or fails: a broken filter just means no events, as in PocketBase).
-    private func payload(_ change: RecordChange, of c: CompiledCollection, for key: GroupKey, options: RealtimeOptions) -> [UInt8]? {
-        let query = options.query, headers = options.headers
-        let request = RequestInfo(method: "GET", context: "realtime", query: { query[$0] }, header: { headers[$0] })
+    private func payload(_ change: RecordChange, of c: CompiledCollection, for key: GroupKey, options: RealtimeOptions,
+                         verdict: Bool?) -> [UInt8]? {
+        let request = Self.requestInfo(options)
         do {
-            let rule = key.isRecordTopic ? c.rules.view : c.rules.list
-            guard try records.realtimeAllows(change.values, of: c, rule: rule, requester: key.auth, request: request,
-                                             filter: options.filter) else { return nil }
+            if verdict == false { return nil }
+            if verdict == nil {
+                let rule = key.isRecordTopic ? c.rules.view : c.rules.list
+                if case .expression = rule, !key.auth.isSuperuser { ruleQueries.wrappingAdd(1, ordering: .relaxed) }
+                guard try records.realtimeAllows(change.values, of: c, rule: rule, requester: key.auth, request: request,
+                                                 filter: options.filter) else { return nil }
+            }
             var record = try records.realtimeRecord(change.values, of: c, requester: key.auth, request: request, expand: options.expand)
             if !options.fields.isEmpty, let picked = selectFields(record, options.fields) { record = picked }
             var w = JSONWriter(capacity: record.count + 32)
