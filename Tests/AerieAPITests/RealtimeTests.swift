@@ -25,6 +25,13 @@ let realtimeSchema = #"""
       "listRule": "owner = @request.auth.id", "viewRule": "owner = @request.auth.id",
       "createRule": "", "updateRule": "", "deleteRule": "" },
     { "name": "secrets", "fields": [ { "name": "value", "type": "text" } ] },
+    { "name": "comments",
+      "fields": [ { "name": "text", "type": "text" },
+                  { "name": "post", "type": "relation", "collection": "posts", "maxSelect": 1, "cascadeDelete": true } ],
+      "listRule": "", "viewRule": "", "createRule": "", "updateRule": "", "deleteRule": "" },
+    { "name": "likes",
+      "fields": [ { "name": "post", "type": "relation", "collection": "posts", "maxSelect": 1 } ],
+      "listRule": "", "viewRule": "", "createRule": "", "updateRule": "", "deleteRule": "" },
     { "name": "members", "fields": [ { "name": "value", "type": "text" } ],
       "listRule": "@request.auth.id != ''", "viewRule": "@request.auth.id != ''" }
   ]
@@ -381,6 +388,23 @@ final class RealtimeServer {
     }
 
     // MARK: - Write paths
+
+    @Test func delete_AnnouncesCascadedDeletesAndClearedRelations() throws {
+        let s = try server(); defer { s.stop() }
+        let post = try s.createRecord("posts", ["title": "parent"])
+        let comment = try s.createRecord("comments", ["text": "child", "post": .string(post)])
+        let like = try s.createRecord("likes", ["post": .string(post)])
+        let c = try s.realtimeConnect()
+        #expect(try s.realtimeSubscribe(c.id, ["comments/*", "likes/*", "posts/*"]).status == 204)
+        #expect(try s.request("DELETE", "/api/collections/posts/records/\(post)").status == 204)
+        var seen: [String: JSON] = [:]
+        for _ in 0..<3 { let e = try c.nextData(); seen[e.event] = e.data }
+        #expect(seen["comments/*"]?["action"] == "delete" && seen["comments/*"]?["record"]?["id"] == .string(comment))
+        #expect(seen["comments/*"]?["record"]?["text"] == "child", "the cascaded record as it was")
+        #expect(seen["likes/*"]?["action"] == "update" && seen["likes/*"]?["record"]?["post"] == "")
+        #expect(seen["posts/*"]?["action"] == "delete" && seen["posts/*"]?["record"]?["id"] == .string(post))
+        _ = like
+    }
 
     @Test func batch_PublishesAfterCommit_AndNothingOnRollback() throws {
         let s = try server(); defer { s.stop() }

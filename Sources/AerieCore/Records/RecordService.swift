@@ -387,20 +387,22 @@ public final class RecordService: Sendable {
         let c = try lookup(key)
         if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
         let rule = try access(c.rules.delete, c, requester: requester, context: RuleContext(request: request))
-        let old = try pool.write { db in try remove(c, id: id, rule: rule, db: db) }
-        changes.publish([RecordChange(action: .delete, collectionID: c.schema.id, values: old)])
+        let log = ChangeLog()
+        try pool.write { db in try remove(c, id: id, rule: rule, db: db, log: log) }
+        changes.publish(log.changes)
     }
 
-    /// The serialized part of a delete, inside an open write; returns the deleted record's values.
-    @discardableResult
-    func remove(_ c: CompiledCollection, id: String, rule: RuleAccess, db: Connection) throws -> [String: JSON] {
+    /// The serialized part of a delete, inside an open write. Every record it deletes or changes
+    /// (cascades and cleared relations included) goes to `log`, to be published after the commit.
+    func remove(_ c: CompiledCollection, id: String, rule: RuleAccess, db: Connection, log: ChangeLog) throws {
         guard let old = try load(c, id: id, db: db), try row(id, of: c, satisfies: rule, db: db) else { throw CoreError.missingResource }
         var visited = Set<String>()
-        try deleteCascading(c, id: id, db: db, visited: &visited, depth: 0)
-        return old
+        try deleteCascading(c, id: id, db: db, visited: &visited, depth: 0, log: changes.isObserved ? log : nil)
+        log.append(RecordChange(action: .delete, collectionID: c.schema.id, values: old))
     }
 
-    private func deleteCascading(_ c: CompiledCollection, id: String, db: Connection, visited: inout Set<String>, depth: Int) throws {
+    private func deleteCascading(_ c: CompiledCollection, id: String, db: Connection, visited: inout Set<String>, depth: Int,
+                                 log: ChangeLog?) throws {
         guard visited.insert(c.schema.id + "/" + id).inserted else { return }
         guard depth < 32 else { throw CoreError.badRequest("Failed to delete record. The cascade is too deep.") }
         let q = schema.dialect.quoteIdentifier
@@ -421,12 +423,19 @@ public final class RecordService: Sendable {
                 if visited.contains(ref.schema.id + "/" + refID) { continue }
                 let remaining = current.filter { $0 != id }
                 if remaining.isEmpty && field.cascadeDelete {
-                    try deleteCascading(ref, id: refID, db: db, visited: &visited, depth: depth + 1)
+                    // Realtime hook: a cascaded record is announced as deleted, with its values from before.
+                    let old = log == nil ? nil : try load(ref, id: refID, db: db)
+                    try deleteCascading(ref, id: refID, db: db, visited: &visited, depth: depth + 1, log: log)
+                    if let old { log?.append(RecordChange(action: .delete, collectionID: ref.schema.id, values: old)) }
                 } else if remaining.isEmpty && field.base.required {
                     throw CoreError.badRequest("Failed to delete record. Make sure that the record is not part of a required relation reference.")
                 } else {
                     let newValue = field.normalize(.array(remaining.map(JSON.string)))
                     try db.run("UPDATE \(ref.table) SET \(column) = ? WHERE \(q("id")) = ?", [field.sqlValue(newValue), .text(refID)])
+                    // Realtime hook: the record whose relation was cleared is announced as updated.
+                    if let log, let now = try load(ref, id: refID, db: db) {
+                        log.append(RecordChange(action: .update, collectionID: ref.schema.id, values: now))
+                    }
                 }
             }
         }

@@ -77,7 +77,6 @@ public struct RecordTransaction {
             }
         }
         let rule = try service.access(c.rules.delete, c, requester: requester, context: RecordService.RuleContext(request: request))
-        let old = try service.remove(c, id: id, rule: rule, db: db)
-        log.append(RecordChange(action: .delete, collectionID: c.schema.id, values: old))
+        try service.remove(c, id: id, rule: rule, db: db, log: log)
     }
 }
