@@ -33,7 +33,7 @@ let realtimeSchema = #"""
       "fields": [ { "name": "post", "type": "relation", "collection": "posts", "maxSelect": 1 } ],
       "listRule": "", "viewRule": "", "createRule": "", "updateRule": "", "deleteRule": "" },
     { "name": "members", "fields": [ { "name": "value", "type": "text" } ],
-      "listRule": "@request.auth.id != ''", "viewRule": "@request.auth.id != ''" }
+      "listRule": "@request.auth.id != ''", "viewRule": "@request.auth.id != ''", "createRule": "" }
   ]
 }
 """#
@@ -373,8 +373,8 @@ final class RealtimeServer {
         defer { s.stop() }
         let users = try (0..<5).map { try s.signUp("user\($0)@example.com") }
         var clients: [SSEClient] = []
-        for user in users { clients.append(try s.subscribed(["notes/*", "posts/*"], token: user.token).0) }
-        let guest = try s.subscribed(["notes/*", "posts/*"], token: nil).0
+        for user in users { clients.append(try s.subscribed(["notes/*", "posts/*", "members/*"], token: user.token).0) }
+        let guest = try s.subscribed(["notes/*", "posts/*", "members/*"], token: nil).0
         let before = s.responder.realtime.ruleQueryCount
         // Superuser-free write path: notes' create rule is open.
         #expect(try s.post("/api/collections/notes/records", ["text": "for user 2", "owner": .string(users[2].id)]).status == 200)
@@ -382,9 +382,16 @@ final class RealtimeServer {
         for (i, client) in clients.enumerated() {
             let e = try #require(try client.nextEvent())
             #expect(e.event == (i == 2 ? "notes/*" : "posts/*"), "user \(i)")
+            if i == 2 { #expect(try #require(try client.nextEvent()).event == "posts/*") }
         }
         #expect(try #require(try guest.nextEvent()).event == "posts/*")
         #expect(s.responder.realtime.ruleQueryCount - before == 1, "six auths, one owner rule: one set query (posts' rule is open: none)")
+        // `@request.auth.id != ''` through the set query: every user, not the guest.
+        #expect(try s.post("/api/collections/members/records", ["value": "m"]).status == 200)
+        #expect(try s.post("/api/collections/posts/records", ["title": "sentinel 2"]).status == 200)
+        for client in clients { #expect(try #require(try client.nextEvent()).event == "members/*") }
+        #expect(try #require(try guest.nextEvent()).event == "posts/*")
+        #expect(s.responder.realtime.ruleQueryCount - before == 2)
     }
 
     // MARK: - Write paths
