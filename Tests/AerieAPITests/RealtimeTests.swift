@@ -297,6 +297,24 @@ final class RealtimeServer {
         #expect(try c.nextData().event == "posts/*", "the deleted user's binding no longer authorizes")
     }
 
+    @Test func authTokenKeyRotated_ClientFallsBackToGuest() throws {
+        let s = try server(); defer { s.stop() }
+        let user = try s.signUp("rotate@example.com")
+        let c = try s.realtimeConnect()
+        #expect(try s.realtimeSubscribe(c.id, ["members/*", "posts/*"], token: user.token).status == 204)
+        let su = try s.superuserToken()
+        // A profile change that keeps the tokenKey keeps the binding.
+        #expect(try s.request("PATCH", "/api/collections/users/records/\(user.id)", json: ["name": "N"], token: su).status == 200)
+        _ = try s.createRecord("members", ["value": "still bound"])
+        #expect(try c.nextData().event == "members/*")
+        // A password change rotates the tokenKey: the old binding no longer authorizes.
+        #expect(try s.request("PATCH", "/api/collections/users/records/\(user.id)",
+                              json: ["password": "password-2", "passwordConfirm": "password-2"], token: su).status == 200)
+        _ = try s.createRecord("members", ["value": "hidden"])
+        _ = try s.createRecord("posts", ["title": "sentinel"])
+        #expect(try c.nextData().event == "posts/*")
+    }
+
     // MARK: - Auth binding and errors
 
     @Test func authBinding_MismatchIs403() throws {

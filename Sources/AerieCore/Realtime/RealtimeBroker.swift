@@ -41,6 +41,8 @@ public final class RealtimeBroker: Sendable {
         let remoteAddress: String
         /// The auth bound by the first subscription request (guest until then).
         var auth: Requester = .guest
+        /// The bound auth record's `tokenKey` when it was bound; a change of it unbinds the client.
+        var tokenKey: String?
         var topics: [RealtimeTopic] = []
     }
 
@@ -94,6 +96,9 @@ public final class RealtimeBroker: Sendable {
     /// - Throws: `CoreError` 404 for an unknown client, 400 when the request comes from another
     ///   address than the connection, 403 when the auth differs from the bound one.
     public func setSubscriptions(clientID: String, topics: [String], requester: Requester, remoteAddress: String) throws {
+        // Read before taking the lock: a rotated tokenKey (password or email change) later unbinds the client.
+        let tokenKey = requester.recordID == nil || requester.isSuperuser ? nil
+            : (try? records.authRecord(for: requester))??["tokenKey"]?.stringValue
         try state.withLock { s throws(CoreError) in
             guard var client = s.clients[clientID] else { throw CoreError.notFound("Missing or invalid client id.") }
             guard client.remoteAddress == remoteAddress else { throw CoreError.badRequest("Invalid realtime client.") }
@@ -105,6 +110,7 @@ public final class RealtimeBroker: Sendable {
             // A topic with a line break could forge SSE fields in the client's own stream: dropped.
             let parsed = topics.filter { !$0.isEmpty && !$0.contains(where: { $0 == "\n" || $0 == "\r" }) && seen.insert($0).inserted }
                 .map(RealtimeTopic.init)
+            if client.auth != requester { client.tokenKey = tokenKey }
             client.auth = requester
             client.topics = parsed
             for topic in parsed { s.index[topic.base, default: []].insert(clientID) }
@@ -175,10 +181,15 @@ public final class RealtimeBroker: Sendable {
     private static func plan(_ change: RecordChange, schema: CompiledSchema, state s: inout State) -> Plan? {
         guard let c = schema.collection(change.collectionID) else { return nil }
         let recordID = change.values["id"]?.stringValue ?? ""
-        if change.action == .delete && c.schema.isAuth {
-            // A deleted auth record no longer authorizes anyone: its clients become guests.
+        if c.schema.isAuth && change.action != .create {
+            // A deleted auth record, or one whose tokenKey rotated, no longer authorizes its clients:
+            // they become guests until they subscribe again (spec §11.2).
+            let tokenKey = change.values["tokenKey"]?.stringValue
             for (id, client) in s.clients where client.auth.isRecord(recordID, in: c.schema.id) {
-                s.clients[id]?.auth = .guest
+                if change.action == .delete || (client.tokenKey != nil && client.tokenKey != tokenKey) {
+                    s.clients[id]?.auth = .guest
+                    s.clients[id]?.tokenKey = nil
+                }
             }
         }
         var groups: [GroupKey: (options: RealtimeOptions, targets: [Target])] = [:]
