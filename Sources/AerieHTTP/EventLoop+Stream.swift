@@ -18,6 +18,8 @@ final class StreamState {
     var lastSendAt: UInt64
     /// `close()` was asked: send what is queued plus the last chunk, then close.
     var isEnding = false
+    /// Listed in the loop's `streamsToFlush` for the current inbox batch.
+    var isFlushScheduled = false
 
     init(stream: HTTPStream, now: UInt64) {
         self.stream = stream
@@ -75,12 +77,27 @@ extension EventLoop {
         if conn.state == .streaming && conn.isReadable { discardInput(conn) }
     }
 
-    /// A chunk from `HTTPStream.send`, posted through the inbox.
+    /// A chunk from `HTTPStream.send`, posted through the inbox. It is only queued here: the
+    /// connection is written once at the end of the inbox batch, so several events for one
+    /// client that arrive together cost one `send`.
     func streamChunk(_ id: UInt64, _ chunk: [UInt8]) {
         guard let conn = lookup(id), conn.state == .streaming, let state = conn.stream, !state.isEnding else { return }
+        if !state.isFlushScheduled {
+            state.isFlushScheduled = true
+            streamsToFlush.append(conn)
+        }
         state.enqueue(chunk, now: now)
         state.lastSendAt = now
-        flushStream(conn)
+    }
+
+    /// Writes every stream that got chunks in this inbox batch.
+    func flushPendingStreams() {
+        guard !streamsToFlush.isEmpty else { return }
+        for conn in streamsToFlush {
+            conn.stream?.isFlushScheduled = false
+            flushStream(conn)
+        }
+        streamsToFlush.removeAll(keepingCapacity: streamsToFlush.capacity <= 4096)
     }
 
     /// `HTTPStream.close()` (graceful) or `abort()`.

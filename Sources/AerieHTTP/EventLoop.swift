@@ -68,6 +68,8 @@ final class EventLoop {
     private var spareFD: Int32
     private var acceptPausedUntil: UInt64 = 0
     private var messages: [LoopMessage] = []
+    /// Streaming connections that got chunks during the current inbox batch (flushed once at its end).
+    var streamsToFlush: [Connection] = []
 
     private let headerTimeout: UInt64
     private let bodyTimeout: UInt64
@@ -170,6 +172,7 @@ final class EventLoop {
             }
         }
         messages.removeAll(keepingCapacity: true)
+        flushPendingStreams()
     }
 
     private func beginStop(deadline: UInt64) {
