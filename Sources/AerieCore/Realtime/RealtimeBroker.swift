@@ -209,8 +209,23 @@ public final class RealtimeBroker: Sendable {
     private func deliver(_ plan: Plan) {
         let change = plan.change, c = plan.collection, groups = plan.groups
         let verdicts = sharedVerdicts(change, of: c, groups: groups)
+        let recordID = change.values["id"]?.stringValue ?? ""
+        // Without `expand`, a record's JSON depends on the auth only through hidden fields
+        // (superusers) and email visibility (the record's own auth): groups share it by that.
+        struct Look: Hashable { var optionsText: String; var isSuperuser: Bool; var isSelf: Bool }
+        var serialized: [Look: [UInt8]] = [:]
         for (key, group) in groups {
-            guard let data = payload(change, of: c, for: key, options: group.options, verdict: verdicts[key]) else { continue }
+            guard allowed(change, of: c, for: key, options: group.options, verdict: verdicts[key]) else { continue }
+            let look = Look(optionsText: key.optionsText, isSuperuser: key.auth.isSuperuser,
+                            isSelf: key.auth.isRecord(recordID, in: c.schema.id))
+            let data: [UInt8]
+            if group.options.expand.isEmpty, let shared = serialized[look] {
+                data = shared
+            } else {
+                guard let made = payload(change, of: c, for: key, options: group.options) else { continue }
+                if group.options.expand.isEmpty { serialized[look] = made }
+                data = made
+            }
             for target in group.targets {
                 var frame: [UInt8] = []
                 frame.reserveCapacity(data.count + target.topic.utf8.count + 64)
@@ -261,19 +276,21 @@ public final class RealtimeBroker: Sendable {
         return verdicts
     }
 
-    /// `{"record":…,"action":"…"}` for one group, or nil when its rule or filter hides the record
-    /// (or fails: a broken filter just means no events, as in PocketBase).
-    private func payload(_ change: RecordChange, of c: CompiledCollection, for key: GroupKey, options: RealtimeOptions,
-                         verdict: Bool?) -> [UInt8]? {
+    /// Whether a group may see the change: its shared verdict, else its own rule query (a broken
+    /// filter or rule just means no events, as in PocketBase).
+    private func allowed(_ change: RecordChange, of c: CompiledCollection, for key: GroupKey, options: RealtimeOptions,
+                         verdict: Bool?) -> Bool {
+        if let verdict { return verdict }
+        let rule = key.isRecordTopic ? c.rules.view : c.rules.list
+        if case .expression = rule, !key.auth.isSuperuser { ruleQueries.wrappingAdd(1, ordering: .relaxed) }
+        return (try? records.realtimeAllows(change.values, of: c, rule: rule, requester: key.auth, request: Self.requestInfo(options),
+                                            filter: options.filter)) ?? false
+    }
+
+    /// `{"record":…,"action":"…"}` as one group sees it, or nil when it cannot be built.
+    private func payload(_ change: RecordChange, of c: CompiledCollection, for key: GroupKey, options: RealtimeOptions) -> [UInt8]? {
         let request = Self.requestInfo(options)
         do {
-            if verdict == false { return nil }
-            if verdict == nil {
-                let rule = key.isRecordTopic ? c.rules.view : c.rules.list
-                if case .expression = rule, !key.auth.isSuperuser { ruleQueries.wrappingAdd(1, ordering: .relaxed) }
-                guard try records.realtimeAllows(change.values, of: c, rule: rule, requester: key.auth, request: request,
-                                                 filter: options.filter) else { return nil }
-            }
             var record = try records.realtimeRecord(change.values, of: c, requester: key.auth, request: request, expand: options.expand)
             if !options.fields.isEmpty, let picked = selectFields(record, options.fields) { record = picked }
             var w = JSONWriter(capacity: record.count + 32)
