@@ -4,7 +4,8 @@
 """Realtime load test of Aerie and PocketBase, side by side (loopback only, standard library only).
 
 For each server: fresh temporary data directory, collection `rt_posts` (list/view rule
-`published = true`, so every event costs a rule check), `--records` seeded records. Then
+`published = true || @request.auth.id != ''`, so every event costs a rule check that reads the auth), `--records` seeded records, `--users` users of auth collection `rt_users`
+(subscribers use their tokens round-robin; 0 = all guests). Then
 `--subscribers` SSE clients connect (`--wildcard` of them subscribe to `rt_posts/*`, the rest to
 one record each, spread evenly over the seeded records), and a writer updates records at
 `--rate` writes/s for `--duration` s (record `seq % records`, title `w<seq>`). Every event
@@ -13,7 +14,8 @@ received is matched to its write:
   expected   = for each write: wildcard subscribers + subscribers of that record
   delivered  = events received (duplicates counted apart)
   latency    = arrival time - time the write request was sent (same monotonic clock)
-  RSS        = server VmRSS after all clients subscribed (idle) and the peak during the writes
+  RSS        = server VmRSS before the clients connect (base, after seeding and user logins),
+               after all clients subscribed (idle) and the peak during the writes
 
 Usage:
   Tests/Benchmarks/realtime.py --aerie .build/release/aerie                 # both servers
@@ -176,6 +178,22 @@ def seed(port, count):
     return ids
 
 
+def users(port, count):
+    """Signs up and logs in `count` users of rt_users; returns their tokens."""
+    tokens = []
+    for n in range(count):
+        email = f"user{n}@example.com"
+        status, body = request(port, "POST", "/api/collections/rt_users/records",
+                               {"email": email, "password": PASSWORD, "passwordConfirm": PASSWORD})
+        if status != 200:
+            die(f"creating user {n} failed: {status} {body}")
+        status, body = request(port, "POST", "/api/collections/rt_users/auth-with-password", {"identity": email, "password": PASSWORD})
+        if status != 200:
+            die(f"login of user {n} failed: {status} {body}")
+        tokens.append(body["token"])
+    return tokens
+
+
 # ---------------------------------------------------------------- subscriber processes
 
 class Stream:
@@ -221,7 +239,7 @@ class Stream:
         return events
 
 
-def subscriber(index, port, topics, ready, go, done, results):
+def subscriber(index, port, topics, tokens, ready, go, done, results):
     """Connects one share of the clients, subscribes them, then records (seq, arrival) per event."""
     sel = selectors.DefaultSelector()
     streams = []
@@ -256,10 +274,12 @@ def subscriber(index, port, topics, ready, go, done, results):
                     connected += 1
     # Subscribe over a few keep-alive connections.
     conn = http.client.HTTPConnection(HOST, port, timeout=60)
-    for st in streams:
+    for i, st in enumerate(streams):
         if st.client_id is None:
             continue
-        status, body = request(port, "POST", "/api/realtime", {"clientId": st.client_id, "subscriptions": [st.topic]}, conn=conn)
+        token = tokens[i % len(tokens)] if tokens else None
+        status, body = request(port, "POST", "/api/realtime", {"clientId": st.client_id, "subscriptions": [st.topic]},
+                               token=token, conn=conn)
         if status != 204:
             errors += 1
     conn.close()
@@ -303,6 +323,9 @@ def run(server, args):
     log(f"{server.kind}: starting")
     server.start()
     ids = seed(server.port, args.records)
+    tokens = users(server.port, args.users)
+    time.sleep(0.5)
+    base_rss = rss_kb(server.proc.pid)
     singles = args.subscribers - args.wildcard
     topics = [f"{COLLECTION}/*"] * args.wildcard + [f"{COLLECTION}/{ids[i % len(ids)]}" for i in range(singles)]
     per_record = [0] * len(ids)
@@ -313,7 +336,8 @@ def run(server, args):
     go, done = ctx.Event(), ctx.Event()
     shares = [topics[i::args.procs] for i in range(args.procs)]
     t0 = time.monotonic()
-    procs = [ctx.Process(target=subscriber, args=(i, server.port, shares[i], ready, go, done, results), daemon=True)
+    procs = [ctx.Process(target=subscriber, args=(i, server.port, shares[i], tokens[i::args.procs] if len(tokens) >= args.procs else tokens,
+                                                   ready, go, done, results), daemon=True)
              for i in range(args.procs)]
     for p in procs:
         p.start()
@@ -395,11 +419,11 @@ def run(server, args):
 
     out = {
         "server": server.kind, "subscribers": args.subscribers, "live": live, "wildcard": args.wildcard,
-        "records": args.records, "rate": args.rate, "duration": args.duration, "writes": total,
+        "records": args.records, "users": args.users, "rate": args.rate, "duration": args.duration, "writes": total,
         "write_errors": len(write_errors), "writer_late_s": round(max(0.0, late), 2),
         "expected": expected, "delivered": len(seqs), "closed_by_server": closed,
         "p50_ms": round(pct(50), 2), "p99_ms": round(pct(99), 2), "max_ms": round(latencies[-1], 2) if latencies else None,
-        "idle_rss_mb": round(idle_rss / 1024, 1), "peak_rss_mb": round(peak[0] / 1024, 1), "connect_s": round(connect_s, 1),
+        "base_rss_mb": round(base_rss / 1024, 1), "idle_rss_mb": round(idle_rss / 1024, 1), "peak_rss_mb": round(peak[0] / 1024, 1), "connect_s": round(connect_s, 1),
     }
     if write_errors:
         log(f"{server.kind}: first write error: {write_errors[0]}")
@@ -410,7 +434,7 @@ def run(server, args):
 def report(rows):
     cols = [("server", "server", "{}"), ("subscribers", "live", "{}"), ("writes", "writes", "{}"),
             ("expected", "expected", "{}"), ("delivered", "delivered", "{}"), ("p50 ms", "p50_ms", "{:.1f}"),
-            ("p99 ms", "p99_ms", "{:.1f}"), ("idle RSS MB", "idle_rss_mb", "{:.1f}"), ("peak RSS MB", "peak_rss_mb", "{:.1f}"),
+            ("p99 ms", "p99_ms", "{:.1f}"), ("base RSS MB", "base_rss_mb", "{:.1f}"), ("idle RSS MB", "idle_rss_mb", "{:.1f}"), ("peak RSS MB", "peak_rss_mb", "{:.1f}"),
             ("write errors", "write_errors", "{}"), ("dropped conns", "closed_by_server", "{}")]
     print("| " + " | ".join(c[0] for c in cols) + " |")
     print("|" + "---|" * len(cols))
@@ -426,6 +450,7 @@ def main():
     p.add_argument("--subscribers", type=int, default=200)
     p.add_argument("--wildcard", type=int, default=None, help="subscribers on rt_posts/* (default: 10%% of --subscribers)")
     p.add_argument("--records", type=int, default=100, help="seeded records the single-record subscribers spread over")
+    p.add_argument("--users", type=int, default=0, help="distinct authenticated subscribers (0 = guests)")
     p.add_argument("--rate", type=float, default=10.0, help="writes per second")
     p.add_argument("--duration", type=float, default=5.0, help="seconds of writes")
     p.add_argument("--drain", type=float, default=3.0, help="seconds to wait for late events after the last write")
