@@ -4,17 +4,18 @@ import AerieJSON
 
 /// A subscription topic as a client sent it: `posts/*`, `posts/RECORD_ID`, `posts` (legacy for
 /// `posts/*`), each optionally followed by `?options=<url-encoded JSON>` (spec §11.3).
-struct RealtimeTopic: Sendable, Hashable {
+package struct RealtimeTopic: Sendable, Hashable {
     /// The topic verbatim; events are named by it.
-    let raw: String
+    package let raw: String
     /// The topic without its options: the key subscribers are indexed by.
-    let base: String
+    package let base: String
     /// The options as sent (the text after `?options=`), "" when none; part of the grouping key.
-    let optionsText: String
+    package let optionsText: String
     /// `query` and `headers` from the options.
-    let options: RealtimeOptions
+    package let options: RealtimeOptions
 
-    init(_ raw: String) {
+    /// Splits a topic into its base and options.
+    package init(_ raw: String) {
         self.raw = raw
         if let marker = raw.utf8.firstRange(of: "?options=".utf8) {
             base = String(Substring(raw.utf8[..<marker.lowerBound]))
@@ -40,15 +41,17 @@ struct RealtimeTopic: Sendable, Hashable {
 
 /// The `query` and `headers` a topic's options carry; they feed `@request.query.*`,
 /// `@request.headers.*` and the `filter`, `expand` and `fields` handling.
-struct RealtimeOptions: Sendable, Hashable {
-    var query: [String: String] = [:]
-    var headers: [String: String] = [:]
+package struct RealtimeOptions: Sendable, Hashable {
+    /// `@request.query.*`, and `filter`, `expand`, `fields`.
+    package var query: [String: String] = [:]
+    /// `@request.headers.*`, by lower-case `_` names.
+    package var headers: [String: String] = [:]
 
-    init() {}
+    package init() {}
 
     /// Options from the url-encoded JSON after `?options=`; anything unreadable means none, as in
     /// PocketBase.
-    init(encoded: String) {
+    package init(encoded: String) {
         guard let text = Self.percentDecoded(encoded), let json = try? JSONParser.parse(text),
               case .object(let object) = json else { return }
         if case .object(let q)? = object["query"] {
@@ -63,7 +66,7 @@ struct RealtimeOptions: Sendable, Hashable {
         }
     }
 
-    var filter: String { query["filter"] ?? "" }
+    package var filter: String { query["filter"] ?? "" }
     var expand: String { query["expand"] ?? "" }
     var fields: String { query["fields"] ?? "" }
 
@@ -73,7 +76,7 @@ struct RealtimeOptions: Sendable, Hashable {
     }
 
     /// `%XX` escapes and `+` as space (the SDKs use `encodeURIComponent`); nil on a bad escape or bad UTF-8.
-    static func percentDecoded(_ text: String) -> String? {
+    package static func percentDecoded(_ text: String) -> String? {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         var bytes = text.utf8.makeIterator()
