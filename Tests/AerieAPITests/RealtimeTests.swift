@@ -7,6 +7,7 @@ import AerieHTTP
 import AerieJSON
 import AerieTesting
 import Foundation
+import Synchronization
 import Testing
 
 /// Open posts, owner-only notes (with a hidden field), superuser-only secrets.
@@ -82,7 +83,7 @@ extension TestServer {
 }
 
 /// A server on `schema` with custom realtime settings and direct access to the broker.
-final class RealtimeServer {
+final class RealtimeServer: Sendable {
     let app: App
     let responder: APIResponder
     let server: HTTPServer
@@ -449,6 +450,49 @@ final class RealtimeServer {
         #expect(failed.status == 400)
         _ = try s.createRecord("posts", ["title": "after"])
         #expect(try c.nextData().data["record"]?["title"] == "after", "the rolled-back create was never announced")
+    }
+
+    @Test func stress_ClientsComeAndGoWhileWritesRun() throws {
+        let s = try RealtimeServer(schema: realtimeSchema, settings: RealtimeSettings())
+        defer { s.stop() }
+        let port = s.port
+        let writesDone = Atomic<Bool>(false)
+        let writer = Thread {
+            var i = 0
+            while !writesDone.load(ordering: .relaxed) {
+                _ = try? RawHTTPClient(port: port).request("POST", "/api/collections/posts/records", headers: [("Content-Type", "application/json")],
+                                                         body: Array(#"{"title":"w\#(i)"}"#.utf8))
+                i += 1
+            }
+        }
+        writer.start()
+        // Four threads each open, subscribe, read a little and drop clients (some mid-event).
+        let subscribed = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            for round in 0..<50 {
+                guard let sse = try? SSEClient(port: port), let id = try? sse.nextEvent()?.id else { continue }
+                if (try? s.post("/api/realtime", ["clientId": .string(id), "subscriptions": ["posts/*", "posts"]]))?.status == 204 {
+                    subscribed.wrappingAdd(1, ordering: .relaxed)
+                }
+                if (worker + round) % 3 != 0 { _ = try? sse.nextEvent(timeout: .milliseconds(50)) }
+                sse.close()
+            }
+        }
+        writesDone.store(true, ordering: .relaxed)
+        #expect(subscribed.load(ordering: .relaxed) == 200)
+        while !writer.isFinished { _ = try? RawHTTPClient(port: port).request("GET", "/api/health") }
+        // Every dropped client is forgotten once the loop sees its EOF; a fresh one still works.
+        let sse = try SSEClient(port: port)
+        let id = try #require(try sse.nextEvent()).id
+        #expect(try s.post("/api/realtime", ["clientId": .string(id), "subscriptions": ["posts/*"]]).status == 204)
+        #expect(try s.post("/api/collections/posts/records", ["title": "last"]).status == 200)
+        #expect(try #require(try sse.nextEvent()).data.contains(#""title":"last""#))
+        var count = s.responder.realtime.clientCount
+        for _ in 0..<200 where count != 1 {
+            _ = try sse.nextEvent(timeout: .milliseconds(20))
+            count = s.responder.realtime.clientCount
+        }
+        #expect(count == 1)
     }
 
     // MARK: - Timeouts and slow clients
