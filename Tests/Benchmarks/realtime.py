@@ -14,6 +14,8 @@ received is matched to its write:
   expected   = for each write: wildcard subscribers + subscribers of that record
   delivered  = events received (duplicates counted apart)
   latency    = arrival time - time the write request was sent (same monotonic clock)
+  writer late = how far the last write finished behind schedule (the server could not keep
+               the rate: writes wait for its realtime work)
   RSS        = server VmRSS before the clients connect (base, after seeding and user logins),
                after all clients subscribed (idle) and the peak during the writes
 
@@ -435,7 +437,8 @@ def report(rows):
     cols = [("server", "server", "{}"), ("subscribers", "live", "{}"), ("writes", "writes", "{}"),
             ("expected", "expected", "{}"), ("delivered", "delivered", "{}"), ("p50 ms", "p50_ms", "{:.1f}"),
             ("p99 ms", "p99_ms", "{:.1f}"), ("base RSS MB", "base_rss_mb", "{:.1f}"), ("idle RSS MB", "idle_rss_mb", "{:.1f}"), ("peak RSS MB", "peak_rss_mb", "{:.1f}"),
-            ("write errors", "write_errors", "{}"), ("dropped conns", "closed_by_server", "{}")]
+            ("write errors", "write_errors", "{}"), ("writer late s", "writer_late_s", "{:.1f}"),
+            ("dropped conns", "closed_by_server", "{}")]
     print("| " + " | ".join(c[0] for c in cols) + " |")
     print("|" + "---|" * len(cols))
     for r in rows:
