@@ -16,10 +16,11 @@ public protocol RealtimeSink: Sendable {
 /// Realtime clients and their subscriptions; turns committed record changes into events
 /// (spec §11).
 ///
-/// Changes arrive from `RecordService.changes` after each commit and are handled in commit order
-/// on one broker thread, never on the writer's. For each change the subscribers are looked up
-/// by topic, then grouped by (record or collection topic, auth, options): each group costs one
-/// rule query and one serialization, however many clients share it.
+/// Changes arrive from `RecordService.changes` after each commit; their subscribers are taken
+/// at once, then rules and payloads are handled in that order on one broker thread, never on the
+/// writer's. Subscribers are grouped by (record or collection topic, auth, options); groups that
+/// differ only by auth share one set query for the rule, and groups that see the same JSON share
+/// one serialization.
 ///
 /// ```swift
 /// let broker = RealtimeBroker(records: app.records)
@@ -31,9 +32,9 @@ public final class RealtimeBroker: Sendable {
     public static let maxTopics = 1000
     /// Longest topic (PocketBase's limit).
     public static let maxTopicLength = 2500
-    /// Changes waiting for the broker thread; beyond this new changes are dropped (and logged)
-    /// rather than letting memory grow.
-    static let maxPendingChanges = 100_000
+    /// Deliveries (one per subscriber and change) waiting for the broker thread; beyond this new
+    /// changes are dropped (and logged) rather than letting memory grow (about 100 bytes each).
+    static let maxPendingDeliveries = 1_000_000
 
     struct Client {
         let id: String
@@ -50,7 +51,7 @@ public final class RealtimeBroker: Sendable {
         var clients: [String: Client] = [:]
         /// Topic (without options) → ids of clients subscribed to it.
         var index: [String: Set<String>] = [:]
-        var pendingChanges = 0
+        var pendingDeliveries = 0
     }
 
     let records: RecordService
@@ -139,20 +140,21 @@ public final class RealtimeBroker: Sendable {
         var plans: [Plan] = []
         state.withLock { s in
             if s.clients.isEmpty { return }
-            if s.pendingChanges + changes.count > Self.maxPendingChanges {
-                Log.warning("realtime: \(changes.count) record change(s) dropped, the broker is \(s.pendingChanges) changes behind")
+            if s.pendingDeliveries > Self.maxPendingDeliveries {
+                Log.warning("realtime: \(changes.count) record change(s) dropped, the broker is \(s.pendingDeliveries) deliveries behind")
                 return
             }
             for change in changes {
                 if let plan = Self.plan(change, schema: records.schema, state: &s) { plans.append(plan) }
             }
-            s.pendingChanges += plans.count
+            s.pendingDeliveries += plans.reduce(0) { $0 + $1.size }
         }
         guard !plans.isEmpty else { return }
         let taken = plans
         queue.async { [self] in
             for plan in taken { deliver(plan) }
-            state.withLock { $0.pendingChanges -= taken.count }
+            let size = taken.reduce(0) { $0 + $1.size }
+            state.withLock { $0.pendingDeliveries -= size }
         }
     }
 
@@ -174,6 +176,8 @@ public final class RealtimeBroker: Sendable {
         var change: RecordChange
         var collection: CompiledCollection
         var groups: [GroupKey: (options: RealtimeOptions, targets: [Target])]
+        /// Subscribers reached (deliveries to make).
+        var size: Int { groups.values.reduce(0) { $0 + $1.targets.count } }
     }
 
     /// The subscribers a change reaches, grouped; also drops the binding of clients whose auth

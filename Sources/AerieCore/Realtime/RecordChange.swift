@@ -44,7 +44,7 @@ public final class ChangeFeed: Sendable {
     /// Whether anyone listens; writers skip building changes when nobody does.
     public var isObserved: Bool { observed.load(ordering: .acquiring) }
 
-    /// Announces committed changes, in commit order.
+    /// Announces committed changes (call after the commit, once per transaction).
     public func publish(_ changes: [RecordChange]) {
         guard !changes.isEmpty, isObserved else { return }
         let all = observers.withLock { $0 }
