@@ -47,7 +47,7 @@ let package = Package(
         // L4: the executable and the test kit.
         .executableTarget(
             name: "aerie",
-            dependencies: ["AerieBase", "AerieHTTP", "AerieCore", "AerieAPI", "AerieTemplates"],
+            dependencies: ["AerieBase", "AerieJSON", "AerieSQLite", "AerieHTTP", "AerieCore", "AerieAPI", "AerieTemplates"],
             swiftSettings: strict),
         .target(
             name: "AerieTesting",
@@ -72,7 +72,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "AerieCLITests",
-            dependencies: ["AerieTesting", "AerieJSON"],
+            dependencies: ["AerieTesting", "AerieJSON", "AerieSQLite"],
             exclude: ["Golden"],
             swiftSettings: strict),
     ]

@@ -50,6 +50,8 @@ public final class APIResponder: HTTPResponder {
         r.add(.post, "/api/batch") { try $0.batch($1) }
         r.add(.get, "/api/realtime") { try $0.realtimeConnect($1) }
         r.add(.post, "/api/realtime") { try $0.realtimeSubscribe($1) }
+        r.add(.get, "/api/files/:collection/:recordId/:filename") { try $0.downloadFile($1) }
+        r.add(.post, "/api/files/token") { try $0.fileToken($1) }
         self.router = r
     }
 
@@ -62,6 +64,12 @@ public final class APIResponder: HTTPResponder {
         }
         if path == "/api/batch" { return batchSettings.maxBodySize }
         return 32 << 20
+    }
+
+    /// The directory to stream a request's body into instead of memory (large multipart record
+    /// writes), or `nil`; wire it to `HTTPServerConfiguration.bodySpool`.
+    public func bodySpool(method: HTTPMethod, path: String, headers: HTTPHeaders) -> String? {
+        MultipartBody.spoolDirectory(method: method, path: path, headers: headers, storage: app.files.storage.temporaryDirectory)
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
@@ -102,7 +110,7 @@ public final class APIResponder: HTTPResponder {
 
     private func addDefaultHeaders(_ response: inout HTTPResponse, request: HTTPRequest) {
         response.headers.add("X-Content-Type-Options", "nosniff")
-        response.headers.add("X-Frame-Options", "SAMEORIGIN")
+        if !FileDownload.isFileResponse(response) { response.headers.add("X-Frame-Options", "SAMEORIGIN") }
         response.headers.add("X-Xss-Protection", "1; mode=block")
         response.headers.add("Cross-Origin-Opener-Policy", "same-origin")
         response.headers.add("Vary", "Origin")

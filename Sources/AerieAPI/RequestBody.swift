@@ -7,7 +7,8 @@ public import AerieJSON
 
 /// Turns a request body into a JSON object of submitted keys (spec §1.1, §3.6).
 public enum RequestBody {
-    /// Decodes `application/json` and `application/x-www-form-urlencoded`; an empty body is `{}`.
+    /// Decodes `application/json`, `application/x-www-form-urlencoded` and the text values of
+    /// `multipart/form-data` (MultipartBody.swift); an empty body is `{}`.
     /// Other content types with a body → 400 "Unsupported Content-Type."; malformed JSON → 400.
     public static func object(_ request: HTTPRequest) throws -> JSONObject {
         if request.body.isEmpty { return JSONObject() }
@@ -23,7 +24,10 @@ public enum RequestBody {
         case "application/x-www-form-urlencoded":
             return formObject(String(decoding: request.body, as: UTF8.self))
         case "multipart/form-data":
-            throw APIError(status: .badRequest, message: "Multipart/form-data bodies are not supported yet; send application/json.")
+            // Endpoints without file fields read only the text values; files are dropped.
+            let form = try MultipartBody.parse(request, temporaryDirectory: "/tmp", maxBytes: max(request.body.count, 1))
+            form.removeTemporaryFiles()
+            return MultipartBody.object(form)
         default:
             throw APIError(status: .badRequest, message: "Unsupported Content-Type.")
         }

@@ -26,15 +26,25 @@ public final class App: Sendable {
     public let pool: DatabasePool
     public let records: RecordService
     public let auth: AuthService
+    /// Uploaded files under `<dir>/storage` and file downloads.
+    public let files: FileService
 
-    init(directory: String, schema: Schema, pool: DatabasePool, secrets: [String: String]) throws {
+    /// - Parameter partial: a maintenance open (`aerie superuser …`) that may run beside a
+    ///   server, so it leaves the server's uploads in progress and its storage alone.
+    init(directory: String, schema: Schema, pool: DatabasePool, secrets: [String: String], partial: Bool = false) throws {
         self.directory = directory
         self.schema = schema
         self.pool = pool
         let compiled = try CompiledSchema(schema: schema)
-        self.records = RecordService(schema: compiled, pool: pool)
+        let storage = try LocalFileStorage(root: directory + "/storage", clearsTemporaryFiles: !partial)
+        self.records = RecordService(schema: compiled, pool: pool, storage: storage)
         self.auth = AuthService(schema: compiled, pool: pool, secrets: secrets, records: records)
+        self.files = FileService(storage: storage, records: records, auth: auth)
         try records.checkRules()
+        // Files a crash orphaned in an earlier run; the 5-minute margin spares uploads in flight elsewhere.
+        if !partial, let swept = try? files.sweepOrphans(modifiedBefore: Timestamp.now().seconds - 300), swept > 0 {
+            Log.info("storage: removed \(swept) unreferenced file(s)")
+        }
     }
 
     /// The database file inside a data directory.
@@ -67,7 +77,7 @@ public final class App: Sendable {
                 for step in plan.steps { Log.info("schema: \(step.summary)") }
                 return try loadSecrets(db, schema: schema)
             }
-            return try App(directory: directory, schema: schema, pool: pool, secrets: secrets)
+            return try App(directory: directory, schema: schema, pool: pool, secrets: secrets, partial: partial)
         } catch {
             pool.close()
             throw error

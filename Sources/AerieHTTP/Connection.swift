@@ -37,6 +37,8 @@ final class Connection {
     // The request in progress.
     var head: RequestHead?
     var body: [UInt8] = []
+    /// Where the body goes instead of `body` when the request is spooled.
+    var spool: BodySpoolWriter?
     var isInHeaderPhase = false
     var headReceivedAt = ContinuousClock.now
 
@@ -49,7 +51,11 @@ final class Connection {
     var pendingHeadOffset = 0
     var pendingBody: [UInt8] = []
     var pendingBodyOffset = 0
-    var hasPendingOutput: Bool { pendingHeadOffset < pendingHead.count || pendingBodyOffset < pendingBody.count }
+    /// A file body still being sent after the head (see HTTPFileBody.swift).
+    var pendingFile: FileSendState?
+    var hasPendingOutput: Bool {
+        pendingHeadOffset < pendingHead.count || pendingBodyOffset < pendingBody.count || pendingFile?.isDone == false
+    }
     var drainedBytes = 0
     /// The open-ended response, while `state == .streaming`.
     var stream: StreamState?

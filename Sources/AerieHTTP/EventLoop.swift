@@ -376,7 +376,12 @@ final class EventLoop {
                 conn.isInHeaderPhase = false
                 conn.headReceivedAt = .now
                 if head.hasBody {
-                    conn.body.reserveCapacity(min(head.contentLength, 1 << 20))
+                    if let directory = shared.configuration.bodySpool?(head.method, head.parts.path, head.headers) {
+                        conn.spool = BodySpoolWriter(directory: directory)
+                        if conn.spool == nil { respondWithError(conn, .internalServerError); return offset }
+                    } else {
+                        conn.body.reserveCapacity(min(head.contentLength, 1 << 20))
+                    }
                     setDeadline(conn, now + bodyTimeout)
                     // RFC 9110 §10.1.1: send 100 only when we are about to read a body we will accept
                     // (over-limit bodies were already refused by the parser) and none has arrived yet.
@@ -384,7 +389,8 @@ final class EventLoop {
                 }
                 conn.head = head
             case .body(let range):
-                conn.body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(offset + range.lowerBound)..<(offset + range.upperBound)]))
+                let chunk = UnsafeRawBufferPointer(rebasing: bytes[(offset + range.lowerBound)..<(offset + range.upperBound)])
+                if let spool = conn.spool { spool.write(chunk) } else { conn.body.append(contentsOf: chunk) }
                 offset += used
             case .end:
                 offset += used
@@ -407,6 +413,13 @@ final class EventLoop {
 
     private func dispatch(_ conn: Connection) {
         guard let head = conn.head else { return }
+        let spooled = conn.spool?.finish()
+        if conn.spool != nil, spooled == nil {
+            conn.spool = nil
+            respondWithError(conn, .internalServerError)
+            return
+        }
+        conn.spool = nil
         conn.head = nil
         conn.state = .handling
         conn.deadline = 0
@@ -415,9 +428,10 @@ final class EventLoop {
         conn.isHTTP10KeepAlive = head.versionMinor == 0 && head.isKeepAlive
         let body = conn.body
         conn.body = []
-        let request = HTTPRequest(method: head.method, target: head.target, path: head.parts.path, rawPath: head.parts.rawPath,
+        var request = HTTPRequest(method: head.method, target: head.target, path: head.parts.path, rawPath: head.parts.rawPath,
                                   query: head.parts.query, headers: head.headers, body: body, remoteAddress: conn.remoteAddress,
                                   isKeepAlive: head.isKeepAlive && !isStopping)
+        request.spooledBody = spooled
         let job = Job(request: request, connectionID: conn.id, inbox: inbox, receivedAt: conn.headReceivedAt)
         if !shared.pool.submit(job) {
             let response = ServerError.response(.serviceUnavailable, closing: false)
@@ -447,7 +461,7 @@ final class EventLoop {
         assertOnLoop()
         if let stream = response.stream { startStream(conn, response, stream); return }
         let closing = forceClose || !conn.isKeepAlive || isStopping || Self.asksToClose(response.headers)
-        var contentLength = response.body.count
+        var contentLength = response.file?.length ?? response.body.count
         var body = response.body
         if conn.isHeadRequest {
             // RFC 9110 §9.3.2: HEAD gets the GET headers, Content-Length included, without content.
@@ -459,6 +473,13 @@ final class EventLoop {
                            keepAliveHTTP10: conn.isHTTP10KeepAlive && !closing)
         conn.closeAfterWrite = closing
         conn.state = .writing
+        if let file = response.file, !conn.isHeadRequest, !response.status.forbidsBody {
+            // File bodies go head first, then sendfile(2) through the pending-output path.
+            conn.pendingHead.append(contentsOf: encoder.head)
+            conn.pendingFile = FileSendState(file)
+            flush(conn)
+            return
+        }
         if conn.hasPendingOutput {
             conn.pendingHead.append(contentsOf: encoder.head)
             conn.pendingBody = body
@@ -510,6 +531,13 @@ final class EventLoop {
     /// Writes as much pending output as the socket takes; `false` on a socket error.
     private func flushPending(_ conn: Connection) -> Bool {
         while conn.hasPendingOutput {
+            if conn.pendingHeadOffset == conn.pendingHead.count && conn.pendingBodyOffset == conn.pendingBody.count {
+                switch Self.sendFile(conn) {
+                case .done: continue
+                case .wouldBlock: return true
+                case .failed: return false
+                }
+            }
             let sent: Int
             do {
                 let headStart = conn.pendingHeadOffset, bodyStart = conn.pendingBodyOffset
@@ -535,6 +563,7 @@ final class EventLoop {
         conn.pendingHeadOffset = 0
         conn.pendingBody = []
         conn.pendingBodyOffset = 0
+        conn.pendingFile = nil
         return true
     }
 
@@ -621,5 +650,7 @@ final class EventLoop {
         conn.body = []
         conn.pendingBody = []
         conn.pendingHead = []
+        conn.pendingFile = nil
+        conn.spool = nil
     }
 }

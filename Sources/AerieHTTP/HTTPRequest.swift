@@ -16,8 +16,10 @@ public struct HTTPRequest: Sendable {
     public var query: [(name: String, value: String)]
     /// The header fields, in order.
     public var headers: HTTPHeaders
-    /// The complete body (de-chunked).
+    /// The complete body (de-chunked); empty when the body was spooled to `spooledBody`.
     public var body: [UInt8]
+    /// The body in a temporary file, for requests the server spools (see `RequestBodySpool.swift`).
+    public var spooledBody: SpooledBody?
     /// The peer's IP address, e.g. `127.0.0.1`.
     public var remoteAddress: String
     /// Whether the connection stays open after the response (RFC 9112 §9.3).

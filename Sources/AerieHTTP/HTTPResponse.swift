@@ -11,6 +11,8 @@ public struct HTTPResponse: Sendable {
     public var body: [UInt8]
     /// Keeps the connection open after `body` as a chunked response fed from any thread (SSE).
     public var stream: HTTPStream? = nil
+    /// A body sent from a file instead of `body` (downloads); `Content-Length` is its length.
+    public var file: HTTPFileBody?
 
     /// A response.
     public init(status: HTTPStatus, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {

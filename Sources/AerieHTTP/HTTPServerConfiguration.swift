@@ -24,6 +24,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxBodyBytes: Int = 32 << 20
     /// Per-request body limit from method and decoded path; overrides `maxBodyBytes`.
     public var bodyLimit: (@Sendable (HTTPMethod, String) -> Int)? = nil
+    /// A directory to stream a request's body into (from method, decoded path and headers)
+    /// instead of memory; `nil` keeps it in `HTTPRequest.body`. See `SpooledBody`.
+    public var bodySpool: (@Sendable (HTTPMethod, String, HTTPHeaders) -> String?)? = nil
     /// From the first byte of a request to the end of its head; then the connection closes (slow-loris).
     public var headerReadTimeout: Duration = .seconds(60)
     /// From the end of the head to the end of the body.

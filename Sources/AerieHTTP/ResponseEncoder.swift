@@ -103,12 +103,12 @@ struct ResponseEncoder {
 }
 
 /// IMF-fixdate formatting (RFC 9110 §5.6.7).
-enum HTTPDate {
+package enum HTTPDate {
     private static let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// `Sun, 06 Nov 1994 08:49:37 GMT`.
-    static func format(seconds: Int64) -> [UInt8] {
+    package static func format(seconds: Int64) -> [UInt8] {
         let c = Timestamp(milliseconds: seconds * 1000).components
         let dayIndex = Int(((seconds / 86400) % 7 + 7) % 7)  // 1970-01-01 was a Thursday
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }

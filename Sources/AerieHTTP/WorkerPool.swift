@@ -78,7 +78,7 @@ final class WorkerPool: @unchecked Sendable {  // `queue`, `head`, `count`, `idl
             if let accessLog {
                 let request = job.request
                 accessLog(AccessLogEntry(method: request.method.rawValue, path: request.path, status: response.status.code,
-                                         bytes: response.body.count, duration: ContinuousClock.now - job.receivedAt,
+                                         bytes: response.file?.length ?? response.body.count, duration: ContinuousClock.now - job.receivedAt,
                                          remoteAddress: request.remoteAddress))
             }
             job.inbox.post(.response(connectionID: job.connectionID, response))

@@ -63,6 +63,7 @@ public final class TestServer: @unchecked Sendable {  // used from one test at a
         config.loopCount = 1
         config.workerCount = 4
         config.bodyLimit = { method, path in responder.bodyLimit(method: method, path: path) }
+        config.bodySpool = { method, path, headers in responder.bodySpool(method: method, path: path, headers: headers) }
         configure(&config)
         server = HTTPServer(configuration: config, responder: responder)
         port = try server.start()

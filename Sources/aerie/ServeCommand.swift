@@ -68,6 +68,10 @@ struct ServeCommand: Command {
         // can hold a reader, so readers match workers.
         var workers = max(8, cores * 4)
         if let text = getenv("AERIE_WORKERS").map({ String(cString: $0) }), let n = Int(text), (1...1024).contains(n) { workers = n }
+        // Held (shared) while serving: `aerie backup restore` and `aerie schema apply` refuse to run meanwhile.
+        let lock: DirectoryLock
+        do { lock = try DirectoryLock(directory: directory, exclusive: false) } catch { throw CommandFailure("\(error)") }
+        defer { withExtendedLifetime(lock) {} }
         let app: App
         do {
             app = try App.open(directory: directory, schema: schema, readerCount: workers)
@@ -83,6 +87,7 @@ struct ServeCommand: Command {
         // Tuning knob for operators and benchmarks (docs/configuration.md), like AERIE_WORKERS.
         if let text = getenv("AERIE_LOOPS").map({ String(cString: $0) }), let n = Int(text), (1...256).contains(n) { config.loopCount = n }
         config.bodyLimit = { method, path in responder.bodyLimit(method: method, path: path) }
+        config.bodySpool = { method, path, headers in responder.bodySpool(method: method, path: path, headers: headers) }
         if !quiet {
             config.accessLog = { entry in
                 let ms = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000

@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// Every command, in help order.
-let commands: [any Command.Type] = [InitCommand.self, ServeCommand.self, SuperuserCommand.self, TemplatesCommand.self, VersionCommand.self]
+let commands: [any Command.Type] = [InitCommand.self, ServeCommand.self, SchemaCommand.self, BackupCommand.self, RecordsCommand.self,
+                                    SuperuserCommand.self, TemplatesCommand.self, VersionCommand.self]
 
 let overview = """
     aerie — a backend in one binary: a schema file in, a REST API out.
@@ -55,7 +56,7 @@ extension String {
         return 64
     }
     do {
-        var arguments = try Arguments(argv, flags: ["quiet", "force"])
+        var arguments = try Arguments(argv, flags: ["quiet", "force", "allow-data-loss"])
         if arguments.wantsHelp {
             printOut(help(for: command))
             return 0

@@ -35,7 +35,7 @@ func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocati
         try expectGolden(result.stderr, "help.txt")
     }
 
-    @Test(arguments: ["serve", "superuser", "version", "init", "templates"])
+    @Test(arguments: ["serve", "schema", "backup", "records", "superuser", "version", "init", "templates"])
     func commandHelp_isIdentical_ForHelpCommandAndFlags(_ command: String) throws {
         let forms = [["help", command], [command, "--help"], [command, "-h"], ["--help", command]]
         var outputs: [String] = []

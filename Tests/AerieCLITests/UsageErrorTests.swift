@@ -37,6 +37,20 @@ struct UsageCase: CustomTestStringConvertible, Sendable {
         UsageCase(["superuser", "list", "extra"], "error: unexpected argument extra"),
         UsageCase(["superuser", "create", "a@example.com", "password123", "extra"], "error: unexpected argument extra"),
         UsageCase(["version", "extra"], "error: unexpected argument extra"),
+        UsageCase(["schema"], "error: missing action"),
+        UsageCase(["schema", "migrate"], "error: unknown schema action migrate"),
+        UsageCase(["schema", "import-pocketbase"], "error: missing FILE"),
+        UsageCase(["schema", "validate", "--dir", "x"], "error: unknown option --dir"),
+        UsageCase(["schema", "plan", "--allow-data-loss"], "error: unknown option --allow-data-loss"),
+        UsageCase(["schema", "apply", "--allow-data-loss=yes"], "error: flag --allow-data-loss takes no value"),
+        UsageCase(["backup"], "error: missing action"),
+        UsageCase(["backup", "restore"], "error: missing NAME"),
+        UsageCase(["backup", "create", "../elsewhere"], "error: backup names may use letters"),
+        UsageCase(["backup", "list", "extra"], "error: unexpected argument extra"),
+        UsageCase(["records", "export"], "error: missing COLLECTION"),
+        UsageCase(["records", "import", "posts"], "error: missing FILE"),
+        UsageCase(["records", "delete", "posts"], "error: unknown records action delete"),
+        UsageCase(["records", "export", "posts", "--format", "xml"], "error: --format must be ndjson or csv"),
     ])
     func usageError_exits64WithMessageAndUsage(_ usage: UsageCase) throws {
         let directory = try TemporaryDirectory()

@@ -44,7 +44,7 @@ import Glibc
         defer { _ = system("rm -rf '\(dir)'") }
         let v1 = try schema(#"{"collections":[{"name":"posts","fields":[{"name":"title","type":"text"},{"name":"n","type":"number"}]},{"name":"old","fields":[]}]}"#)
         try App.open(directory: dir, schema: v1).close()
-        let v2 = try schema(#"{"collections":[{"name":"posts","fields":[{"name":"n","type":"text"}]}]}"#)
+        let v2 = try schema(#"{"collections":[{"name":"posts","fields":[{"name":"n","type":"bool"}]}]}"#)
         #expect {
             try App.open(directory: dir, schema: v2)
         } throws: { error in

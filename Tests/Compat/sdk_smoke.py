@@ -3,13 +3,17 @@
 # SPDX-License-Identifier: MIT
 """Starts `aerie serve` on a free loopback port with the built-in starter schema, then drives it
 with the PocketBase Python SDK: sign-up, login, refresh of the auth store, CRUD under rules,
-filters, sorting, getFirstListItem (skipTotal), getFullList and realtime subscribe. Exits non-zero on any failure.
+filters, sorting, getFirstListItem (skipTotal), getFullList, file upload, download, file token and
+realtime subscribe. Exits non-zero on any failure.
 
 Usage: python3 Tests/Compat/sdk_smoke.py [--aerie .build/debug/aerie]
 """
 import argparse, os, re, shutil, signal, subprocess, sys, tempfile, time
 
+import urllib.request
+
 from pocketbase import PocketBase  # pip install pocketbase
+from pocketbase.client import FileUpload
 
 results = []
 
@@ -61,6 +65,17 @@ def main():
         check("getFullList", len(pb.collection("posts").get_full_list()) == 1)
         updated = pb.collection("posts").update(post.id, {"views+": 2})
         check("update with a modifier", updated.views == 5)
+
+        # Files: the SDK uploads with multipart (values in @jsonPayload), builds file URLs itself.
+        png = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
+        with_avatar = pb.collection("users").update(user.id, {"name": "SDK", "avatar": FileUpload(("my-face.png", png))})
+        check("upload an avatar", re.fullmatch(r"my_face_[a-z0-9]{10}\.png", getattr(with_avatar, "avatar", "") or "") and with_avatar.name == "SDK")
+        url = pb.files.get_url(with_avatar, with_avatar.avatar)
+        with urllib.request.urlopen(url) as r:
+            check("download it through the SDK's file URL", r.read() == png and r.headers["Content-Type"] == "image/png")
+        check("file token", pb.files.get_token().count(".") == 2)
+        cleared = pb.collection("users").update(user.id, {"avatar": None})
+        check("clear the avatar", not getattr(cleared, "avatar", ""))
 
         pb.auth_store.clear()
         try:

@@ -30,6 +30,8 @@ struct BatchItem {
     var url: String
     var body: JSONObject
     var headers: [(String, String)]
+    /// Files sent as `requests.N.field` (or `requests[N].field`) parts, keyed by `field`.
+    var uploads: [FileUpload] = []
 }
 
 /// The sub-request at `index` failed with `error`; the transaction is rolled back.
@@ -49,7 +51,12 @@ extension APIResponder {
             throw APIError(status: .forbidden, message: "Batch requests are not allowed.")
         }
         let who = requester(ctx)
-        let items = try batchItems(ctx.request)
+        // Multipart batches carry the requests in @jsonPayload and files as `requests.N.field` parts.
+        let form = MultipartBody.isMultipart(ctx.request)
+            ? try MultipartBody.parse(ctx.request, temporaryDirectory: app.files.storage.temporaryDirectory, maxBytes: batchSettings.maxBodySize)
+            : nil
+        defer { form?.removeTemporaryFiles() }
+        let items = try batchItems(ctx.request, form: form)
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: batchSettings.timeout)
         let results: [[UInt8]]
@@ -95,13 +102,17 @@ extension APIResponder {
     }
 
     /// Decodes and validates the batch body (PocketBase's `batchRequestsForm`).
-    func batchItems(_ request: HTTPRequest) throws -> [BatchItem] {
+    func batchItems(_ request: HTTPRequest, form: MultipartForm? = nil) throws -> [BatchItem] {
         let unreadable = APIError(status: .badRequest, message: "Failed to read the submitted batch data.")
         let object: JSONObject
-        do {
-            object = try RequestBody.object(request)
-        } catch let error as APIError where error.message == APIError.defaultMessage(400) {
-            throw unreadable
+        if let form {
+            object = MultipartBody.object(form)
+        } else {
+            do {
+                object = try RequestBody.object(request)
+            } catch let error as APIError where error.message == APIError.defaultMessage(400) {
+                throw unreadable
+            }
         }
         var raw: [JSON] = []
         switch object["requests"] {
@@ -171,7 +182,32 @@ extension APIResponder {
             items.append(item)
         }
         if !problems.isEmpty { throw invalid(problems) }
+        for file in form?.files ?? [] {
+            guard let (index, key) = Self.batchFileKey(file.fieldName), index < items.count else { continue }
+            items[index].uploads.append(FileUpload(key: key, originalName: file.originalName,
+                                                   storedName: FileName.normalize(file.originalName, sniffedType: file.sniffedType),
+                                                   size: file.size, temporaryPath: file.temporaryPath, sniffedType: file.sniffedType))
+        }
         return items
+    }
+
+    /// `requests.3.docs+` or `requests[3].docs+` → (3, "docs+"), PocketBase's batch file keys.
+    static func batchFileKey(_ name: String) -> (Int, String)? {
+        var rest: Substring
+        if name.hasPrefix("requests.") {
+            rest = name.dropFirst("requests.".count)
+            guard let dot = rest.firstIndex(of: "."), let index = Int(rest[..<dot]), index >= 0 else { return nil }
+            rest = rest[rest.index(after: dot)...]
+            return rest.isEmpty ? nil : (index, String(rest))
+        }
+        if name.hasPrefix("requests[") {
+            rest = name.dropFirst("requests[".count)
+            guard let close = rest.firstIndex(of: "]"), let index = Int(rest[..<close]), index >= 0 else { return nil }
+            rest = rest[rest.index(after: close)...]
+            guard rest.hasPrefix("."), rest.count > 1 else { return nil }
+            return (index, String(rest.dropFirst()))
+        }
+        return nil
     }
 
     /// Runs one sub-request with the outer request's auth; returns its `{"body":…,"status":…}` bytes.
@@ -201,15 +237,17 @@ extension APIResponder {
             guard app.schema.collection(collection) != nil else {
                 throw APIError(status: .notFound, message: "Missing or invalid collection context.")
             }
-            body = try tx.create(collection: collection, body: item.body, requester: who, request: info("POST"), expand: expand)
+            body = try tx.create(collection: collection, body: item.body, uploads: item.uploads, requester: who, request: info("POST"),
+                                 expand: expand)
         case ("PUT", 4):
             guard app.schema.collection(collection) != nil else {
                 throw APIError(status: .notFound, message: "Missing or invalid collection context.")
             }
-            body = try tx.upsert(collection: collection, body: item.body, requester: who, request: info("PUT"), expand: expand)
-        case ("PATCH", 5):
-            body = try tx.update(collection: collection, id: String(segments[4]), body: item.body, requester: who, request: info("PATCH"),
+            body = try tx.upsert(collection: collection, body: item.body, uploads: item.uploads, requester: who, request: info("PUT"),
                                  expand: expand)
+        case ("PATCH", 5):
+            body = try tx.update(collection: collection, id: String(segments[4]), body: item.body, uploads: item.uploads, requester: who,
+                                 request: info("PATCH"), expand: expand)
         case ("DELETE", 5):
             try tx.delete(collection: collection, id: String(segments[4]), requester: who, request: info("DELETE"))
             body = nil

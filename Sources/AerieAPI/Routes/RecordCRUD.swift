@@ -38,17 +38,20 @@ extension APIResponder {
         guard app.schema.collection(ctx.parameters["collection"]) != nil else {
             throw APIError(status: .notFound, message: "Missing or invalid collection context.")
         }
-        let body = try RequestBody.object(ctx.request)
-        return json(.ok, try app.records.create(collection: ctx.parameters["collection"], body: body, requester: who, request: requestInfo(ctx),
-                                         expand: ctx.request.queryValue("expand") ?? ""))
+        let input = try recordWriteBody(ctx)
+        defer { input.discard() }
+        return json(.ok, try app.records.create(collection: ctx.parameters["collection"], body: input.object, uploads: input.uploads,
+                                                requester: who, request: requestInfo(ctx), expand: ctx.request.queryValue("expand") ?? ""))
     }
 
     /// `PATCH /api/collections/{c}/records/{id}`.
     func updateRecord(_ ctx: RouteContext) throws -> HTTPResponse {
         let who = requester(ctx)
-        let body = try RequestBody.object(ctx.request)
-        return json(.ok, try app.records.update(collection: ctx.parameters["collection"], id: ctx.parameters["id"], body: body, requester: who, request: requestInfo(ctx),
-                                         expand: ctx.request.queryValue("expand") ?? ""))
+        let input = try recordWriteBody(ctx)
+        defer { input.discard() }
+        return json(.ok, try app.records.update(collection: ctx.parameters["collection"], id: ctx.parameters["id"], body: input.object,
+                                                uploads: input.uploads, requester: who, request: requestInfo(ctx),
+                                                expand: ctx.request.queryValue("expand") ?? ""))
     }
 
     /// `DELETE /api/collections/{c}/records/{id}` → 204.

@@ -32,11 +32,22 @@ public struct FileField: MultiValueField {
         if names.isEmpty { return base.required ? .required : nil }
         let existing = Set(context.oldValue.map(list) ?? [])
         let invalid = names.filter { !existing.contains($0) }
-        if !invalid.isEmpty {
-            return FieldIssue("validation_invalid_file", "Invalid new files: \(invalid.joined(separator: ", ")).",
-                              params: ["invalidFiles": .array(invalid.map(JSON.string))])
-        }
+        if !invalid.isEmpty { return Self.invalidFilesIssue(invalid) }
         return tooMany(names.count, code: "validation_too_many_files")
+    }
+
+    /// `validation_invalid_file`: names a client sent that are neither stored nor uploaded.
+    /// The list reads like Go's `%v` of a string slice: `[a.txt b.txt]`.
+    static func invalidFilesIssue(_ invalid: [String]) -> FieldIssue {
+        let shown = invalid.map { $0.utf8.count > 250 ? String(decoding: Array($0.utf8.prefix(250)), as: UTF8.self) : $0 }
+        return FieldIssue("validation_invalid_file", "Invalid new files: [\(shown.joined(separator: " "))].",
+                          params: ["invalidFiles": .array(shown.map(JSON.string))])
+    }
+
+    /// PocketBase's check on a stored name: 1–150 characters, not starting with `.`, `/` or `\`.
+    static func isValidStoredName(_ name: String) -> Bool {
+        guard (1...150).contains(name.count), let first = name.utf8.first else { return false }
+        return first != UInt8(ascii: ".") && first != UInt8(ascii: "/") && first != UInt8(ascii: "\\")
     }
 
     public func optionsJSON() -> [(String, JSON)] {

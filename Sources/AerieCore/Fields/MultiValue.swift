@@ -61,7 +61,7 @@ extension MultiValueField {
     func tooMany(_ count: Int, code: String = "validation_too_many_values") -> FieldIssue? {
         let limit = Swift.max(maxSelect, 1)
         guard count > limit else { return nil }
-        let message = code == "validation_too_many_files" ? "Too many files submitted (max \(limit))." : "Select no more than \(limit)."
+        let message = code == "validation_too_many_files" ? "The maximum allowed files is \(limit)." : "Select no more than \(limit)."
         return FieldIssue(code, message, params: ["maxSelect": .int(Int64(limit))])
     }
 }

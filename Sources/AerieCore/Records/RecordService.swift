@@ -15,10 +15,13 @@ public final class RecordService: Sendable {
     let filterCache = FilterCache(capacity: 500)
     /// Committed record changes, for the realtime broker (published after each commit).
     public let changes = ChangeFeed()
+    /// Where uploaded files live (`nil`: file fields keep names only; see RecordService+Files).
+    let storage: (any FileStorage)?
 
-    init(schema: CompiledSchema, pool: DatabasePool) {
+    init(schema: CompiledSchema, pool: DatabasePool, storage: (any FileStorage)? = nil) {
         self.schema = schema
         self.pool = pool
+        self.storage = storage
     }
 
     func lookup(_ key: String) throws(CoreError) -> CompiledCollection {
@@ -388,17 +391,22 @@ public final class RecordService: Sendable {
         if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
         let rule = try access(c.rules.delete, c, requester: requester, context: RuleContext(request: request))
         let log = ChangeLog()
-        try pool.write { db in try remove(c, id: id, rule: rule, db: db, log: log) }
+        let deleted = try pool.write { db in try remove(c, id: id, rule: rule, db: db, log: log) }
+        removeFiles(ofDeleted: deleted)
         changes.publish(log.changes)
     }
 
-    /// The serialized part of a delete, inside an open write. Every record it deletes or changes
-    /// (cascades and cleared relations included) goes to `log`, to be published after the commit.
-    func remove(_ c: CompiledCollection, id: String, rule: RuleAccess, db: Connection, log: ChangeLog) throws {
+    /// The serialized part of a delete, inside an open write; returns every deleted record
+    /// (cascades included) as `collectionId/recordId`, whose files go once the write commits.
+    /// Every record it deletes or changes (cascades and cleared relations included) goes to
+    /// `log`, to be published after the commit.
+    @discardableResult
+    func remove(_ c: CompiledCollection, id: String, rule: RuleAccess, db: Connection, log: ChangeLog) throws -> Set<String> {
         guard let old = try load(c, id: id, db: db), try row(id, of: c, satisfies: rule, db: db) else { throw CoreError.missingResource }
         var visited = Set<String>()
         try deleteCascading(c, id: id, db: db, visited: &visited, depth: 0, log: changes.isObserved ? log : nil)
         log.append(RecordChange(action: .delete, collectionID: c.schema.id, values: old))
+        return visited
     }
 
     private func deleteCascading(_ c: CompiledCollection, id: String, db: Connection, visited: inout Set<String>, depth: Int,

@@ -119,23 +119,7 @@ extension RecordService {
 
     /// Compiles every expression rule once with a guest and with a stand-in user, so a rule that names
     /// an unknown field stops the server at start instead of failing requests.
-    func checkRules() throws {
-        for c in schema.schema.collections {
-            guard let compiled = schema.collection(c.id) else { continue }
-            let rules = compiled.rules
-            for (name, rule) in [("listRule", rules.list), ("viewRule", rules.view), ("createRule", rules.create),
-                                 ("updateRule", rules.update), ("deleteRule", rules.delete), ("authRule", rules.auth)] {
-                guard case .expression(let expression, _) = rule else { continue }
-                let r = RecordFieldResolver(schema: schema, base: compiled, baseAlias: compiled.table, requester: .guest, authRecord: nil,
-                                            request: RequestInfo(), body: [:], submittedKeys: [], oldValues: nil, isClientFilter: false)
-                do {
-                    _ = try FilterSQLEmitter(resolver: r).emit(expression)
-                } catch {
-                    throw StartupError("collection \(c.name): \(name) is invalid: \(error)")
-                }
-            }
-        }
-    }
+    func checkRules() throws { try schema.checkRules() }
 
     /// Whether the row `id` satisfies a restricted rule (`SELECT 1 … WHERE id = ? AND rule`).
     func row(_ id: String, of c: CompiledCollection, satisfies access: RuleAccess, db: Connection) throws -> Bool {
