@@ -432,6 +432,27 @@ final class RealtimeServer: Sendable {
         _ = like
     }
 
+    @Test func uploads_PublishCreateAndUpdateEvents() throws {
+        let s = try TestServer(schema: filesSchema); defer { s.stop() }
+        let c = try s.realtimeConnect()
+        #expect(try s.realtimeSubscribe(c.id, ["docs/*"]).status == 204)
+        var form = MultipartBuilder()
+        form.field("title", "with file")
+        form.file("one", name: "a.txt", Array("hello\n".utf8))
+        let created = try s.request("POST", "/api/collections/docs/records", form: form)
+        #expect(created.status == 200, "\(created.text)")
+        let id = created.json["id"]?.stringValue ?? ""
+        let first = try c.nextData()
+        #expect(first.data["action"] == "create" && first.data["record"]?["id"] == .string(id))
+        #expect(first.data["record"]?["one"] == created.json["one"], "the stored file name")
+        var change = MultipartBuilder()
+        change.file("one", name: "b.txt", Array("again\n".utf8))
+        let updated = try s.request("PATCH", "/api/collections/docs/records/\(id)", form: change)
+        #expect(updated.status == 200, "\(updated.text)")
+        let second = try c.nextData()
+        #expect(second.data["action"] == "update" && second.data["record"]?["one"] == updated.json["one"])
+    }
+
     @Test func batch_PublishesAfterCommit_AndNothingOnRollback() throws {
         let s = try server(); defer { s.stop() }
         let c = try s.realtimeConnect()
