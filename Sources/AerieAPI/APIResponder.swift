@@ -26,12 +26,18 @@ public final class APIResponder: HTTPResponder {
     let batchSettings: BatchSettings
     /// Per-client-IP counters of the `rateLimits` rules (RateLimits.swift).
     let ipLimiter = RateLimiter()
+    let realtimeSettings: RealtimeSettings
+    /// Realtime clients and their subscriptions, fed by committed record changes.
+    public let realtime: RealtimeBroker
     private let router: Router
 
-    public init(app: App, cors: CORSPolicy = CORSPolicy(), batch: BatchSettings = BatchSettings()) {
+    public init(app: App, cors: CORSPolicy = CORSPolicy(), batch: BatchSettings = BatchSettings(),
+                realtime: RealtimeSettings = RealtimeSettings()) {
         self.app = app
         self.cors = cors
         self.batchSettings = batch
+        self.realtimeSettings = realtime
+        self.realtime = Self.makeBroker(app)
         var r = Router()
         r.add(.get, "/api/health") { try $0.health($1) }
         r.add(.get, "/api/collections/:collection/records") { try $0.listRecords($1) }
@@ -52,6 +58,8 @@ public final class APIResponder: HTTPResponder {
         r.add(.post, "/api/collections/:collection/request-otp") { try $0.requestOTP($1) }
         r.add(.post, "/api/collections/:collection/auth-with-otp") { try $0.authWithOTP($1) }
         r.add(.post, "/api/batch") { try $0.batch($1) }
+        r.add(.get, "/api/realtime") { try $0.realtimeConnect($1) }
+        r.add(.post, "/api/realtime") { try $0.realtimeSubscribe($1) }
         r.add(.get, "/api/files/:collection/:recordId/:filename") { try $0.downloadFile($1) }
         r.add(.post, "/api/files/token") { try $0.fileToken($1) }
         r.add(.get, "/api/settings") { try $0.getSettings($1) }

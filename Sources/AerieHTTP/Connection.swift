@@ -15,6 +15,8 @@ final class Connection {
         /// Write side shut down after a closing response; reading and discarding until the peer
         /// closes, so unread input does not turn our close into an RST that eats the response.
         case draining
+        /// Sending an open-ended (chunked) response fed through `HTTPStream`; input is discarded.
+        case streaming
         case closed
     }
 
@@ -55,6 +57,8 @@ final class Connection {
         pendingHeadOffset < pendingHead.count || pendingBodyOffset < pendingBody.count || pendingFile?.isDone == false
     }
     var drainedBytes = 0
+    /// The open-ended response, while `state == .streaming`.
+    var stream: StreamState?
 
     /// The real deadline (monotonic ns, 0 = none) and the earliest heap entry for this connection.
     var deadline: UInt64 = 0

@@ -52,7 +52,7 @@ final class EventLoop {
 
     private let epollFD: Int32
     private var listenFD: Int32
-    private let inbox: LoopInbox
+    let inbox: LoopInbox
     private let shared: ServerShared
     private let thread = pthread_self()
 
@@ -60,19 +60,21 @@ final class EventLoop {
     private var liveCount = 0
     private var generation: UInt64 = 0
     private var heap = DeadlineHeap()
-    private var encoder = ResponseEncoder()
-    private let scratch: UnsafeMutableRawBufferPointer
-    private var now: UInt64 = monotonicNanoseconds()
-    private var isStopping = false
+    var encoder = ResponseEncoder()
+    let scratch: UnsafeMutableRawBufferPointer
+    var now: UInt64 = monotonicNanoseconds()
+    var isStopping = false
     private var stopDeadline: UInt64 = 0
     private var spareFD: Int32
     private var acceptPausedUntil: UInt64 = 0
     private var messages: [LoopMessage] = []
+    /// Streaming connections that got chunks during the current inbox batch (flushed once at its end).
+    var streamsToFlush: [Connection] = []
 
     private let headerTimeout: UInt64
     private let bodyTimeout: UInt64
     private let idleTimeout: UInt64
-    private let writeTimeout: UInt64
+    let writeTimeout: UInt64
 
     /// Takes ownership of `epollFD` and `listenFD`; call on the loop's own thread.
     init(epollFD: Int32, listenFD: Int32, inbox: LoopInbox, shared: ServerShared) throws(SystemError) {
@@ -139,12 +141,13 @@ final class EventLoop {
         if tag == Self.listenerTag { acceptConnections(); return }
         if tag == Self.wakeTag { processInbox(); return }
         guard let conn = lookup(tag) else { return }
+        if conn.state == .streaming { handleStream(conn, events: events); return }
         if events & (epollIn | epollRDHup | epollHup | epollErr) != 0 { conn.isReadable = true }
         if events & epollOut != 0 && conn.state == .writing { flush(conn) }
         if conn.isReadable && (conn.state == .reading || conn.state == .draining) { readLoop(conn) }
     }
 
-    private func lookup(_ id: UInt64) -> Connection? {
+    func lookup(_ id: UInt64) -> Connection? {
         let fd = Int(id & 0xFFFF_FFFF)
         guard fd < connections.count, let conn = connections[fd], conn.id == id else { return nil }
         return conn
@@ -157,14 +160,19 @@ final class EventLoop {
         for message in messages {
             switch message {
             case .response(let id, let response):
-                guard let conn = lookup(id), conn.state == .handling else { continue }
+                guard let conn = lookup(id), conn.state == .handling else { response.stream?.connectionEnded(); continue }
                 writeResponse(conn, response)
                 resume(conn)
             case .stop(let deadline):
                 beginStop(deadline: deadline)
+            case .streamChunk(let id, let chunk):
+                streamChunk(id, chunk)
+            case .streamEnd(let id, let graceful):
+                streamEnd(id, graceful: graceful)
             }
         }
         messages.removeAll(keepingCapacity: true)
+        flushPendingStreams()
     }
 
     private func beginStop(deadline: UInt64) {
@@ -178,7 +186,7 @@ final class EventLoop {
         }
         acceptPausedUntil = 0
         // Idle keep-alive connections close now; connections with a request under way finish it.
-        for case let conn? in connections where conn.isIdle || conn.state == .draining { closeConnection(conn) }
+        for case let conn? in connections where conn.isIdle || conn.state == .draining || conn.state == .streaming { closeConnection(conn) }
     }
 
     // MARK: - Accepting
@@ -449,8 +457,9 @@ final class EventLoop {
 
     // MARK: - Writing
 
-    private func writeResponse(_ conn: Connection, _ response: HTTPResponse, forceClose: Bool = false) {
+    func writeResponse(_ conn: Connection, _ response: HTTPResponse, forceClose: Bool = false) {
         assertOnLoop()
+        if let stream = response.stream { startStream(conn, response, stream); return }
         let closing = forceClose || !conn.isKeepAlive || isStopping || Self.asksToClose(response.headers)
         var contentLength = response.file?.length ?? response.body.count
         var body = response.body
@@ -603,7 +612,7 @@ final class EventLoop {
 
     // MARK: - Deadlines
 
-    private func setDeadline(_ conn: Connection, _ deadline: UInt64) {
+    func setDeadline(_ conn: Connection, _ deadline: UInt64) {
         conn.deadline = deadline
         if conn.scheduledAt == 0 || deadline < conn.scheduledAt {
             heap.push(deadline, conn.id)
@@ -618,7 +627,7 @@ final class EventLoop {
             if conn.deadline == 0 || conn.state == .handling { continue }
             if conn.deadline <= now {
                 // Idle, slow-loris header or body, stalled writer, or linger over: close.
-                closeConnection(conn)
+                if conn.state == .streaming { streamExpired(conn) } else { closeConnection(conn) }
             } else {
                 heap.push(conn.deadline, conn.id)
                 conn.scheduledAt = conn.deadline
@@ -628,9 +637,11 @@ final class EventLoop {
 
     // MARK: - Closing
 
-    private func closeConnection(_ conn: Connection) {
+    func closeConnection(_ conn: Connection) {
         guard conn.state != .closed else { return }
         conn.state = .closed
+        conn.stream?.stream.connectionEnded()
+        conn.stream = nil
         close(conn.fd)  // also removes it from the epoll set
         connections[Int(conn.fd)] = nil
         liveCount -= 1

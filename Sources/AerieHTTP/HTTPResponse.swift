@@ -9,6 +9,8 @@ public struct HTTPResponse: Sendable {
     public var headers: HTTPHeaders
     /// The whole body; for `HEAD` requests give the `GET` body and the server sends only its length.
     public var body: [UInt8]
+    /// Keeps the connection open after `body` as a chunked response fed from any thread (SSE).
+    public var stream: HTTPStream? = nil
     /// A body sent from a file instead of `body` (downloads); `Content-Length` is its length.
     public var file: HTTPFileBody?
 

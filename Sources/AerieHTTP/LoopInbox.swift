@@ -10,6 +10,10 @@ enum LoopMessage: Sendable {
     case response(connectionID: UInt64, HTTPResponse)
     /// Stop accepting and drain until the deadline (monotonic ns).
     case stop(deadline: UInt64)
+    /// A framed chunk for a streaming response (`HTTPStream.send`).
+    case streamChunk(connectionID: UInt64, [UInt8])
+    /// End a streaming response: flush then close, or drop at once.
+    case streamEnd(connectionID: UInt64, graceful: Bool)
 }
 
 /// The only part of a loop other threads touch: a `Mutex`-protected array plus an eventfd that

@@ -25,7 +25,8 @@ struct ResponseEncoder {
     ///   - contentLength: the length to announce (the GET body's for HEAD).
     ///   - closing: adds `Connection: close`.
     ///   - keepAliveHTTP10: adds `Connection: keep-alive` for an HTTP/1.0 client that asked for it.
-    mutating func encodeHead(_ response: HTTPResponse, contentLength: Int, closing: Bool, keepAliveHTTP10: Bool) {
+    ///   - chunked: frames the body with `Transfer-Encoding: chunked` instead of a length (streams).
+    mutating func encodeHead(_ response: HTTPResponse, contentLength: Int, closing: Bool, keepAliveHTTP10: Bool, chunked: Bool = false) {
         head.removeAll(keepingCapacity: true)
         append("HTTP/1.1 ")
         let code = response.status.code
@@ -42,7 +43,9 @@ struct ResponseEncoder {
             if isReserved(name) || !isValidName(name) || !isValidValue(value) { continue }
             append(name); head.append(58); head.append(32); append(value); head.append(13); head.append(10)
         }
-        if !response.status.forbidsBody {
+        if chunked {
+            append("Transfer-Encoding: chunked\r\n")
+        } else if !response.status.forbidsBody {
             append("Content-Length: ")
             appendDecimal(contentLength)
             head.append(13); head.append(10)

@@ -30,6 +30,7 @@ extension RecordService {
             throw error
         }
         // Committed: whatever the plain create does after its write (change events…) belongs here too.
+        changes.publish([RecordChange(action: .create, collectionID: c.schema.id, values: plan.values)])
         return try expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request)
     }
 
@@ -68,6 +69,7 @@ extension RecordService {
             throw error
         }
         // Committed: whatever the plain update does after its write (change events…) belongs here too.
+        changes.publish([RecordChange(action: .update, collectionID: c.schema.id, values: values)])
         let replaced = PendingFileDeletions()
         replaced.noteReplaced(in: c, id: id, old: old, new: values)
         replaced.run(storage)

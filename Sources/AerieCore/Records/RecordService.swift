@@ -13,6 +13,8 @@ public final class RecordService: Sendable {
     let pool: DatabasePool
     /// Parsed client filters, bounded like PocketBase's (500 entries).
     let filterCache = FilterCache(capacity: 500)
+    /// Committed record changes, for the realtime broker (published after each commit).
+    public let changes = ChangeFeed()
     /// Where uploaded files live (`nil`: file fields keep names only; see RecordService+Files).
     let storage: (any FileStorage)?
 
@@ -215,6 +217,7 @@ public final class RecordService: Sendable {
         // happens here on the worker, so the serialized write below stays short.
         let plan = try planCreate(c, body: body, requester: requester, request: request)
         try pool.write { db in try insert(plan, db: db) }
+        changes.publish([RecordChange(action: .create, collectionID: c.schema.id, values: plan.values)])
         return try expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request)
     }
 
@@ -302,6 +305,7 @@ public final class RecordService: Sendable {
         let values = try pool.write { db in
             try applyUpdate(c, id: id, body: body, planned: planned, requester: requester, request: request, work: secrets, db: db)
         }
+        changes.publish([RecordChange(action: .update, collectionID: c.schema.id, values: values)])
         return try expandedRecord(values, of: c, expand: expand, requester: requester, request: request)
     }
 
@@ -388,21 +392,27 @@ public final class RecordService: Sendable {
         let c = try lookup(key)
         if c.schema.type == .view { throw CoreError.badRequest("Unsupported collection type.") }
         let rule = try access(c.rules.delete, c, requester: requester, context: RuleContext(request: request))
-        let deleted = try pool.write { db in try remove(c, id: id, rule: rule, db: db) }
+        let log = ChangeLog()
+        let deleted = try pool.write { db in try remove(c, id: id, rule: rule, db: db, log: log) }
         removeFiles(ofDeleted: deleted)
+        changes.publish(log.changes)
     }
 
     /// The serialized part of a delete, inside an open write; returns every deleted record
     /// (cascades included) as `collectionId/recordId`, whose files go once the write commits.
+    /// Every record it deletes or changes (cascades and cleared relations included) goes to
+    /// `log`, to be published after the commit.
     @discardableResult
-    func remove(_ c: CompiledCollection, id: String, rule: RuleAccess, db: Connection) throws -> Set<String> {
-        guard try load(c, id: id, db: db) != nil, try row(id, of: c, satisfies: rule, db: db) else { throw CoreError.missingResource }
+    func remove(_ c: CompiledCollection, id: String, rule: RuleAccess, db: Connection, log: ChangeLog) throws -> Set<String> {
+        guard let old = try load(c, id: id, db: db), try row(id, of: c, satisfies: rule, db: db) else { throw CoreError.missingResource }
         var visited = Set<String>()
-        try deleteCascading(c, id: id, db: db, visited: &visited, depth: 0)
+        try deleteCascading(c, id: id, db: db, visited: &visited, depth: 0, log: changes.isObserved ? log : nil)
+        log.append(RecordChange(action: .delete, collectionID: c.schema.id, values: old))
         return visited
     }
 
-    private func deleteCascading(_ c: CompiledCollection, id: String, db: Connection, visited: inout Set<String>, depth: Int) throws {
+    private func deleteCascading(_ c: CompiledCollection, id: String, db: Connection, visited: inout Set<String>, depth: Int,
+                                 log: ChangeLog?) throws {
         guard visited.insert(c.schema.id + "/" + id).inserted else { return }
         guard depth < 32 else { throw CoreError.badRequest("Failed to delete record. The cascade is too deep.") }
         let q = schema.dialect.quoteIdentifier
@@ -423,12 +433,19 @@ public final class RecordService: Sendable {
                 if visited.contains(ref.schema.id + "/" + refID) { continue }
                 let remaining = current.filter { $0 != id }
                 if remaining.isEmpty && field.cascadeDelete {
-                    try deleteCascading(ref, id: refID, db: db, visited: &visited, depth: depth + 1)
+                    // Realtime hook: a cascaded record is announced as deleted, with its values from before.
+                    let old = log == nil ? nil : try load(ref, id: refID, db: db)
+                    try deleteCascading(ref, id: refID, db: db, visited: &visited, depth: depth + 1, log: log)
+                    if let old { log?.append(RecordChange(action: .delete, collectionID: ref.schema.id, values: old)) }
                 } else if remaining.isEmpty && field.base.required {
                     throw CoreError.badRequest("Failed to delete record. Make sure that the record is not part of a required relation reference.")
                 } else {
                     let newValue = field.normalize(.array(remaining.map(JSON.string)))
                     try db.run("UPDATE \(ref.table) SET \(column) = ? WHERE \(q("id")) = ?", [field.sqlValue(newValue), .text(refID)])
+                    // Realtime hook: the record whose relation was cleared is announced as updated.
+                    if let log, let now = try load(ref, id: refID, db: db) {
+                        log.append(RecordChange(action: .update, collectionID: ref.schema.id, values: now))
+                    }
                 }
             }
         }

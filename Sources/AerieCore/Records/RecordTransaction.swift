@@ -13,15 +13,17 @@ extension RecordService {
     /// }
     /// ```
     public func transaction<T>(_ body: (RecordTransaction) throws -> T) throws -> T {
+        let log = ChangeLog()
         let files = PendingFileDeletions()
         let result: T
         do {
-            result = try pool.write { db in try body(RecordTransaction(service: self, db: db, files: files)) }
+            result = try pool.write { db in try body(RecordTransaction(service: self, db: db, files: files, log: log)) }
         } catch {
             files.rollBack(storage)
             throw error
         }
         files.run(storage)  // only after the commit: a rolled-back batch keeps every file
+        changes.publish(log.changes)
         return result
     }
 }
@@ -34,6 +36,8 @@ public struct RecordTransaction {
     let db: Connection
     /// Files to delete once the transaction commits.
     let files: PendingFileDeletions
+    /// Changes to publish once the transaction commits.
+    let log: ChangeLog
 
     /// Creates a record, as `POST /records` (with its uploads, if any); returns the response JSON.
     public func create(collection key: String, body: JSONObject, uploads: [FileUpload] = [], requester: Requester,
@@ -49,6 +53,7 @@ public struct RecordTransaction {
             }
         }
         try service.insert(plan, db: db)
+        log.append(RecordChange(action: .create, collectionID: c.schema.id, values: plan.values))
         return try service.expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request, db: db)
     }
 
@@ -72,6 +77,7 @@ public struct RecordTransaction {
         let values = try service.applyUpdate(c, id: id, body: merged, planned: planned, requester: requester, request: request,
                                              work: secrets, db: db)
         if let old { files.noteReplaced(in: c, id: id, old: old, new: values) }
+        log.append(RecordChange(action: .update, collectionID: c.schema.id, values: values))
         return try service.expandedRecord(values, of: c, expand: expand, requester: requester, request: request, db: db)
     }
 
@@ -102,6 +108,6 @@ public struct RecordTransaction {
             }
         }
         let rule = try service.access(c.rules.delete, c, requester: requester, context: RecordService.RuleContext(request: request))
-        files.deletedRecords.formUnion(try service.remove(c, id: id, rule: rule, db: db))
+        files.deletedRecords.formUnion(try service.remove(c, id: id, rule: rule, db: db, log: log))
     }
 }
