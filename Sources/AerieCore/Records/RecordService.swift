@@ -82,12 +82,45 @@ public final class RecordService: Sendable {
                 } catch {
                     throw CoreError.badRequest("Invalid sort: \(error).")
                 }
-                guard case .identifier(let r) = resolution, !r.isMultiValued else {
+                guard case .identifier(let r) = resolution else {
                     throw CoreError.badRequest("Invalid sort: \"\(name)\" cannot be sorted by.")
                 }
                 conditions.addJoins(r.joins)
-                orderBy.append("\(r.expression.sql) \(term.direction)")
-                orderArguments += r.expression.arguments.map(QueryConditions.sqlValue)
+                // A sort path into a collection with a list rule is guarded by it, as a filter path is
+                // (PocketBase's sort joins carry the same rule, so a guest's sort can hide rows).
+                if !r.constraints.isEmpty {
+                    var guardSQL = SQLFragment(r.fanOutJoins.isEmpty ? "(" : "EXISTS (SELECT 1 FROM (SELECT 1)")
+                    for join in r.fanOutJoins {
+                        guardSQL.append(" ")
+                        guardSQL.append(join)
+                    }
+                    if !r.fanOutJoins.isEmpty { guardSQL.append(" WHERE ") }
+                    for (i, constraint) in r.constraints.enumerated() {
+                        if i > 0 { guardSQL.append(" AND ") }
+                        guardSQL.append(constraint)
+                    }
+                    guardSQL.append(")")
+                    conditions.add(condition: guardSQL)
+                }
+                // A multi-valued path sorts by each record's first item (the first one its guards let
+                // through), as PocketBase's fan-out does.
+                var key = r.expression
+                if r.isMultiValued {
+                    key = SQLFragment("(SELECT ")
+                    key.append(r.expression)
+                    key.append(" FROM (SELECT 1)")
+                    for join in r.fanOutJoins {
+                        key.append(" ")
+                        key.append(join)
+                    }
+                    for (i, constraint) in r.constraints.enumerated() {
+                        key.append(i == 0 ? " WHERE " : " AND ")
+                        key.append(constraint)
+                    }
+                    key.append(" LIMIT 1)")
+                }
+                orderBy.append("\(key.sql) \(term.direction)")
+                orderArguments += key.arguments.map(QueryConditions.sqlValue)
             }
         }
         var sql = "SELECT \(c.selectList) FROM \(c.table)\(conditions.joinSQL)"

@@ -27,6 +27,12 @@ struct QueryConditions {
         conditionArguments += sql.condition.arguments.map(QueryConditions.sqlValue)
     }
 
+    /// Adds one condition (a primary expression) with its arguments.
+    mutating func add(condition: SQLFragment) {
+        conditions.append(condition.sql)
+        conditionArguments += condition.arguments.map(QueryConditions.sqlValue)
+    }
+
     mutating func add(_ access: RuleAccess) {
         if case .restricted(let sql) = access { add(sql) }
     }
@@ -71,7 +77,8 @@ extension RecordService {
     func resolver(_ c: CompiledCollection, requester: Requester, context: RuleContext, clientFilter: Bool,
                   baseAlias: String? = nil, text: String? = nil) throws -> RecordFieldResolver {
         // The requester's record costs a query; load it only when the text reads one of its fields.
-        let needsRecord = text.map(Self.readsAuthRecordFields) ?? true
+        // A client filter may also pull in related collections' list rules (see RecordFieldResolver.guardJoin).
+        let needsRecord = text.map { Self.readsAuthRecordFields($0) || (clientFilter && schema.listRulesReadAuthRecord) } ?? true
         return RecordFieldResolver(schema: schema, base: c, baseAlias: baseAlias ?? c.table, requester: requester,
                                    authRecord: needsRecord ? try authRecord(for: requester) : nil, request: context.request,
                                    body: context.body, submittedKeys: context.submittedKeys, oldValues: context.oldValues,
