@@ -160,12 +160,14 @@ public final class RecordService: Sendable {
             w.beginObject()
             w.key("items")
             w.beginArray()
+            var rows = 0
             if !offset.overflow {
                 let pageArguments = arguments + orderArguments + [.integer(Int64(query.perPage)), .integer(offset.partialValue)]
                 if let expandPlan {
                     // Expand hook: rows are kept as open objects until their `expand` is known.
                     var bodies: [[UInt8]] = [], nodes: [ExpandNode] = []
                     try db.query(sql, pageArguments) { row in
+                        rows += 1
                         var rw = JSONWriter(capacity: 512)
                         serializer.writeOpen(row: row, to: &rw)
                         bodies.append(rw.bytes)
@@ -174,6 +176,7 @@ public final class RecordService: Sendable {
                     try writeExpanded(bodies, nodes: nodes, plan: expandPlan, requester: requester, db: db, to: &w)
                 } else {
                     try db.query(sql, pageArguments) { row in
+                        rows += 1
                         serializer.write(row: row, to: &w)
                     }
                 }
@@ -186,7 +189,14 @@ public final class RecordService: Sendable {
                 w.key("totalPages"); w.int(-1)
             } else {
                 let total: Int64
-                if case .integer(let n)? = try db.queryScalar(countSQL, arguments) { total = n } else { total = 0 }
+                if !offset.overflow, rows < query.perPage, rows > 0 || query.page == 1 {
+                    // A partial page is the last one: the total is known without counting.
+                    total = offset.partialValue + Int64(rows)
+                } else if case .integer(let n)? = try db.queryScalar(countSQL, arguments) {
+                    total = n
+                } else {
+                    total = 0
+                }
                 w.key("totalItems"); w.int(total)
                 w.key("totalPages"); w.int((total + Int64(query.perPage) - 1) / Int64(query.perPage))
             }

@@ -89,8 +89,17 @@ extension RecordService {
     static func readsAuthRecordFields(_ text: String) -> Bool {
         let needle = Array("@request.auth.".utf8)
         let bytes = Array(text.utf8)
+        // A plain byte scan for '@' (the generic firstRange(of:) showed up in list profiles).
+        func find(from start: Int) -> Range<Int>? {
+            var k = start
+            while k + needle.count <= bytes.count {
+                if bytes[k] == UInt8(ascii: "@") && bytes[k..<(k + needle.count)].elementsEqual(needle) { return k..<(k + needle.count) }
+                k += 1
+            }
+            return nil
+        }
         var i = 0
-        while let r = bytes[i...].firstRange(of: needle) {
+        while let r = find(from: i) {
             var j = r.upperBound
             while j < bytes.count, bytes[j] == 95 || (bytes[j] | 0x20 >= 97 && bytes[j] | 0x20 <= 122) || (bytes[j] >= 48 && bytes[j] <= 57) { j += 1 }
             let name = String(decoding: bytes[r.upperBound..<j], as: UTF8.self)
