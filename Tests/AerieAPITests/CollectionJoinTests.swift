@@ -11,7 +11,9 @@ private let teamsSchema = #"""
     { "name": "users", "type": "auth", "fields": [ { "name": "name", "type": "text" } ],
       "listRule": "", "viewRule": "", "createRule": "", "updateRule": null, "deleteRule": null },
     { "name": "teams", "fields": [ { "name": "name", "type": "text" } ],
-      "listRule": "", "viewRule": "", "createRule": null, "updateRule": null, "deleteRule": null },
+      "listRule": "", "viewRule": "",
+      "createRule": "@request.auth.id != '' && @collection.teams.name != @request.body.name",
+      "updateRule": null, "deleteRule": null },
     { "name": "members",
       "fields": [ { "name": "user", "type": "relation", "collection": "users" },
                   { "name": "team", "type": "relation", "collection": "teams" },
@@ -88,6 +90,18 @@ private let teamsSchema = #"""
         #expect(intoA.status == 400)
         let intoB = try w.s.request("POST", "/api/collections/docs/records", json: ["title": "x", "team": .string(w.teamB)], token: w.bob.token)
         #expect(intoB.status == 200, "\(intoB.text)")
+    }
+
+    @Test func createRule_CollectionJoinReadsTheStoredRows() throws {
+        // The would-be record must not stand in for the table it is checked against.
+        let w = try world(); defer { w.s.stop() }
+        func create(_ name: String) throws -> Int {
+            try w.s.request("POST", "/api/collections/teams/records", json: ["name": .string(name)], token: w.alice.token).status
+        }
+        #expect(try create("C") == 200)
+        #expect(try create("C") == 400)
+        #expect(try create("A") == 400)
+        #expect(try create("D") == 200)
     }
 
     @Test func aliasedJoin_NeedsOneRowWithEveryCondition() throws {

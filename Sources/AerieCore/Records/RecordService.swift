@@ -299,7 +299,8 @@ public final class RecordService: Sendable {
         let submittedKeys = Set(body.keys)
         let rule = try access(c.rules.create, c, requester: requester,
                               context: RuleContext(request: request, body: values.filter { submittedKeys.contains($0.key) },
-                                                   submittedKeys: submittedKeys))
+                                                   submittedKeys: submittedKeys),
+                              baseAlias: schema.dialect.quoteIdentifier(Self.newRecordName))
         return CreatePlan(collection: c, values: values, issues: issues, skip: skip, rule: rule)
     }
 

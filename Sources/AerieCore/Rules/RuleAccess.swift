@@ -166,8 +166,13 @@ extension RecordService {
         return try db.queryRow(query, args) != nil
     }
 
+    /// The name of the one-row CTE that holds a would-be record for its create rule.
+    static let newRecordName = "__new"
+
     /// Whether the would-be record `values` satisfies the create rule: the rule runs against a
-    /// one-row CTE named like the table, standing in for it (spec §7).
+    /// one-row CTE standing in for the record (spec §7). The CTE has its own name, so paths in the
+    /// rule that reach the collection's real table (`@collection.posts.*`, a relation to the same
+    /// collection, a back-relation) still read the stored rows.
     func newRecord(_ values: [String: JSON], of c: CompiledCollection, satisfies access: RuleAccess, db: Connection) throws -> Bool {
         guard case .restricted(let sql) = access else { return true }
         var conditions = QueryConditions()
@@ -179,7 +184,8 @@ extension RecordService {
             return f.sqlValue(values[f.name] ?? f.zeroValue)
         }
         args += conditions.arguments
-        let query = "WITH \(c.table) AS (SELECT \(columns)) SELECT 1 FROM \(c.table)\(conditions.joinSQL) WHERE \(conditions.whereSQL ?? "1") LIMIT 1"
+        let cte = q(Self.newRecordName)
+        let query = "WITH \(cte) AS (SELECT \(columns)) SELECT 1 FROM \(cte)\(conditions.joinSQL) WHERE \(conditions.whereSQL ?? "1") LIMIT 1"
         return try db.queryRow(query, args) != nil
     }
 }
