@@ -18,6 +18,11 @@ public struct FilterSQL: Sendable, Hashable {
     public var condition: SQLFragment
     /// Deduplicated join clauses, in first-use order.
     public var joins: [SQLFragment]
+    /// The fan-out joins inside `condition`'s `EXISTS`, and the terms evaluated on each fan-out row
+    /// there (empty when nothing fans out); a multi-valued sort key reuses them to sort by the item
+    /// the filter matched, as PocketBase does.
+    public var fanOutJoins: [SQLFragment] = []
+    public var fanOutTerms: [SQLFragment] = []
 
     /// All arguments in statement order (joins first, then the condition).
     public var arguments: [FilterValue] { joins.flatMap(\.arguments) + condition.arguments }
@@ -89,7 +94,12 @@ public struct FilterSQLEmitter<Resolver: FieldResolver> {
             }
             condition.append(")")
         }
-        return FilterSQL(condition: condition, joins: emission.joins)
+        var out = FilterSQL(condition: condition, joins: emission.joins)
+        if !emission.fanOut.isEmpty {
+            out.fanOutJoins = emission.fanOut
+            out.fanOutTerms = inside
+        }
+        return out
     }
 }
 

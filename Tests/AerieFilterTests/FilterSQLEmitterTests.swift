@@ -207,6 +207,13 @@ struct Case: Sendable, CustomTestStringConvertible {
         #expect(out.arguments == [.text("a"), .text("b")])
     }
 
+    @Test func fanOutIsExposedForSortKeys() throws {
+        let out = try emit("title = 'x' && tags:each ?= 'c'")
+        #expect(out.fanOutJoins == [PostsResolver.tagsFanOut])
+        #expect(out.fanOutTerms.map(\.sql) == ["t.value = ?"])
+        #expect(try emit("title = 'x'").fanOutJoins.isEmpty)
+    }
+
     @Test func multiValuedOperandsAddNoJoins() throws {
         #expect(try emit("tags:each ?= 'a'").joins.isEmpty)
     }

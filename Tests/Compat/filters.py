@@ -456,7 +456,10 @@ def build_queries(seed):
         add("sort", "items", None, sort)
     for sort in ["refs.title,id", "-refs.count,id", "refs.author.name,id", "clubs.level,-id"]:
         add("sort", "comments", None, sort)
-    add("sort", "items", "tags.label ?= 'red'", "tags.weight,id")
+    for filt, sort in [("tags.label ?= 'red'", "tags.weight,id"), ("comments_via_item.score ?> 3", "comments_via_item.text,id"),
+                       ("tags.weight ?> 1 && title ~ 'a'", "-tags.label,id"), ("labels:each ?= 'y'", "labels:each,-id"),
+                       ("tags.weight ?< 6 || count > 3", "tags.label,id")]:
+        add("sort", "items", filt, sort)
 
     # 8. Deliberate errors: both servers should answer 400.
     for expr in ["titel = 'a'", "title =", "(title = 'a'", "title == 'a'", "title = 'a' &&", "title:upper = 'a'",

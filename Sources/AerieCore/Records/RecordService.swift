@@ -46,6 +46,7 @@ public final class RecordService: Sendable {
         // Client filters may name @request.* only for superusers (checked below); they need the record then.
         let clientResolver = try resolver(c, requester: requester, context: RuleContext(request: request), clientFilter: true,
                                           text: query.filter + " " + query.sort)
+        var clientFilter: FilterSQL?
         if !query.filter.isEmpty {
             if !requester.isSuperuser {
                 // PocketBase's check is a substring test on the raw parameter (spec §3.1).
@@ -54,7 +55,9 @@ public final class RecordService: Sendable {
             }
             do {
                 if let expression = try filterCache.expression(for: query.filter) {
-                    conditions.add(try FilterSQLEmitter(resolver: clientResolver).emit(expression))
+                    let sql = try FilterSQLEmitter(resolver: clientResolver).emit(expression)
+                    conditions.add(sql)
+                    clientFilter = sql
                 }
             } catch {
                 throw CoreError.badRequest("Invalid filter: \(error)")
@@ -102,20 +105,22 @@ public final class RecordService: Sendable {
                     guardSQL.append(")")
                     conditions.add(condition: guardSQL)
                 }
-                // A multi-valued path sorts by each record's first item (the first one its guards let
-                // through), as PocketBase's fan-out does.
+                // A multi-valued path sorts by each record's first item that the filter's item terms
+                // and the guards let through, as PocketBase's fan-out does (joins of the same path
+                // have the same text, so the filter's item and the sort's are one row).
                 var key = r.expression
                 if r.isMultiValued {
                     key = SQLFragment("(SELECT ")
                     key.append(r.expression)
                     key.append(" FROM (SELECT 1)")
-                    for join in r.fanOutJoins {
+                    var seen = Set<SQLFragment>()
+                    for join in (clientFilter?.fanOutJoins ?? []) + r.fanOutJoins where seen.insert(join).inserted {
                         key.append(" ")
                         key.append(join)
                     }
-                    for (i, constraint) in r.constraints.enumerated() {
+                    for (i, term) in ((clientFilter?.fanOutTerms ?? []) + r.constraints).enumerated() {
                         key.append(i == 0 ? " WHERE " : " AND ")
-                        key.append(constraint)
+                        key.append(term)
                     }
                     key.append(" LIMIT 1)")
                 }
