@@ -71,10 +71,10 @@ public struct SQLFragment: Sendable, Hashable, CustomStringConvertible {
 /// A multi-valued one (multiple relation, back-relation, `@collection.*`, `:each`; spec §5.4) is read
 /// the way PocketBase reads it: its rows *fan out*. `fanOutJoins` list the joins that produce one row
 /// per item (`LEFT JOIN json_each(…) AS "__je.tags" LEFT JOIN "tags" "__f.tags" ON …`) and
-/// `expression` is the item's value on such a row. The emitter evaluates the whole condition inside
-/// one `EXISTS (SELECT 1 FROM (SELECT 1) <fan-out joins> WHERE …)`, so comparisons that share a join
-/// (same path, same `@collection` alias) look at the same item, as in PocketBase, while the outer rows
-/// are never multiplied. `multiValueSource` is an independent subquery over the same items — something
+/// `expression` is the item's value on such a row. The emitter evaluates the terms that read items
+/// inside `EXISTS (SELECT 1 FROM (SELECT 1) <fan-out joins> WHERE …)`, one per group of top-level
+/// terms sharing a join, so comparisons that share a join (same path, same `@collection` alias) look
+/// at the same item, as in PocketBase, while the outer rows are never multiplied. `multiValueSource` is an independent subquery over the same items — something
 /// that can follow `FROM`, with a `value` column, correlated with the outer row — used for the all-of
 /// check of plain operators (`NOT EXISTS` an item that fails).
 public struct ResolvedIdentifier: Sendable, Hashable {
@@ -87,7 +87,7 @@ public struct ResolvedIdentifier: Sendable, Hashable {
     /// For multi-valued identifiers: the join clauses that fan the items out, in order; deduplicated by text.
     public var fanOutJoins: [SQLFragment]
     /// Conditions the identifier's joins impose on the whole filter (e.g. a related collection's list
-    /// rule); the emitter ANDs them once at the top level.
+    /// rule); the emitter ANDs them once at the top level (with the items, for fan-out joins).
     public var constraints: [SQLFragment]
     /// The kind of value; `.json` disables the NULL/`''` folding of `=` and `!=`.
     public var kind: ValueKind

@@ -55,34 +55,51 @@ public struct FilterSQLEmitter<Resolver: FieldResolver> {
     /// Emits the condition for `expression`; resolver errors pass through unchanged.
     ///
     /// Multi-valued identifiers fan out (see `ResolvedIdentifier`): the top-level `AND` terms that read
-    /// fan-out rows, and the identifiers' constraints, are evaluated together inside one
-    /// `EXISTS (SELECT 1 FROM (SELECT 1) <fan-out joins> WHERE …)`; the other terms stay outside, where
-    /// indexes on the queried table can serve them.
+    /// fan-out rows are evaluated inside `EXISTS (SELECT 1 FROM (SELECT 1) <fan-out joins> WHERE …)`,
+    /// one per group of terms that share a join (terms on unrelated paths need no common rows, so
+    /// they are not crossed with each other); the other terms and the constraints of 1:1 joins stay
+    /// outside, where indexes on the queried table can serve them.
     public func emit(_ expression: FilterExpression) throws(FilterError) -> FilterSQL {
         var emission = Emission(resolver: resolver, now: now())
-        var outside: [SQLFragment] = [], inside: [SQLFragment] = []
+        var outside: [SQLFragment] = []
+        var groups: [(joins: Set<SQLFragment>, terms: [SQLFragment])] = []
         for term in Emission<Resolver>.terms(of: expression, and: true) {
-            emission.usesFanOut = false
+            emission.termJoins = []
+            emission.termConstraints = []
             let sql = try emission.emit(term)
-            if emission.usesFanOut { inside.append(sql) } else { outside.append(sql) }
+            guard !emission.termJoins.isEmpty else { outside.append(sql); continue }
+            // Merge every group that shares a join with this term.
+            var merged = (joins: emission.termJoins, terms: [SQLFragment]())
+            var kept: [(joins: Set<SQLFragment>, terms: [SQLFragment])] = []
+            for group in groups {
+                if group.joins.isDisjoint(with: merged.joins) {
+                    kept.append(group)
+                } else {
+                    merged.joins.formUnion(group.joins)
+                    merged.terms += group.terms
+                }
+            }
+            merged.terms.append(sql)
+            for constraint in emission.termConstraints where !merged.terms.contains(constraint) { merged.terms.append(constraint) }
+            groups = kept + [merged]
         }
-        inside += emission.constraints
-        if !emission.fanOut.isEmpty {
+        var inside: [SQLFragment] = []
+        for group in groups {
             var exists = SQLFragment("EXISTS (SELECT 1 FROM (SELECT 1)")
-            for join in emission.fanOut {
+            for join in emission.fanOut where group.joins.contains(join) {
                 exists.append(" ")
                 exists.append(join)
             }
             exists.append(" WHERE ")
-            for (i, term) in inside.enumerated() {
+            for (i, term) in group.terms.enumerated() {
                 if i > 0 { exists.append(" AND ") }
                 exists.append(term)
             }
             exists.append(")")
             outside.append(exists)
-        } else {
-            outside += inside
+            inside += group.terms
         }
+        outside += emission.constraints
         var condition: SQLFragment
         if outside.count == 1 {
             condition = outside[0]
@@ -134,8 +151,9 @@ private struct Emission<Resolver: FieldResolver> {
     var seenFanOut: Set<SQLFragment> = []
     var constraints: [SQLFragment] = []
     var seenConstraints: Set<SQLFragment> = []
-    /// Set when the term being emitted reads a fan-out row.
-    var usesFanOut = false
+    /// The fan-out joins the top-level term being emitted reads, and the constraints of its multi-valued identifiers.
+    var termJoins: Set<SQLFragment> = []
+    var termConstraints: [SQLFragment] = []
     var aliasCounter = 0
 
     init(resolver: Resolver, now: Timestamp) {
@@ -185,9 +203,15 @@ private struct Emission<Resolver: FieldResolver> {
     /// Registers what a resolved identifier needs: its 1:1 joins, its fan-out joins and its constraints.
     mutating func register(_ resolved: ResolvedIdentifier) {
         addJoins(resolved.joins)
-        if !resolved.fanOutJoins.isEmpty { usesFanOut = true }
         for join in resolved.fanOutJoins where seenFanOut.insert(join).inserted { fanOut.append(join) }
-        for constraint in resolved.constraints where seenConstraints.insert(constraint).inserted { constraints.append(constraint) }
+        termJoins.formUnion(resolved.fanOutJoins)
+        if resolved.fanOutJoins.isEmpty {
+            // Guards of 1:1 joins apply to the outer row: once, outside every EXISTS.
+            for constraint in resolved.constraints where seenConstraints.insert(constraint).inserted { constraints.append(constraint) }
+        } else {
+            // Guards of fan-out joins may name the items: they go with the term's EXISTS.
+            termConstraints += resolved.constraints
+        }
     }
 
     mutating func nextAlias() -> String {

@@ -179,8 +179,15 @@ struct Case: Sendable, CustomTestStringConvertible {
         Case("club.name = 'x' || club.name = 'y'",
              #"(("club"."name" = ? OR "club"."name" = ?) AND ("club"."id" IS NULL OR "club"."level" > ?))"#, [.text("x"), .text("y"), .double(1)]),
         Case("club.name = 'x' && tags:each ?= 'c'",
-             #"("club"."name" = ? AND EXISTS (SELECT 1 FROM \#(tagsFrom) WHERE t.value = ? AND ("club"."id" IS NULL OR "club"."level" > ?)))"#,
+             #"("club"."name" = ? AND EXISTS (SELECT 1 FROM \#(tagsFrom) WHERE t.value = ?) AND ("club"."id" IS NULL OR "club"."level" > ?))"#,
              [.text("x"), .text("c"), .double(1)]),
+        // terms on unrelated paths get one EXISTS each (no cross product of their items)
+        Case("tags:each ?= 'a' && rels.name ?= 'b'",
+             #"(EXISTS (SELECT 1 FROM \#(tagsFrom) WHERE t.value = ?) AND EXISTS (SELECT 1 FROM \#(relsFrom) WHERE "r"."name" = ?))"#,
+             [.text("a"), .text("b")]),
+        Case("tags:each ?= 'a' && rels.name ?= 'b' && tags:each ?!= rels.name",
+             #"EXISTS (SELECT 1 FROM \#(tagsFrom) LEFT JOIN json_each("posts"."rels") je LEFT JOIN "tags" "r" ON "r"."id" = je.value WHERE t.value = ? AND "r"."name" = ? AND COALESCE(t.value, '') IS NOT COALESCE("r"."name", ''))"#,
+             [.text("a"), .text("b")]),
         // functions (spec §5.9)
         Case("geoDistance(where.lon, where.lat, 10.001, 20) < 1",
              #"(6371 * acos(cos(radians(json_extract("posts"."where", '$.lat'))) * cos(radians(?)) * cos(radians(?) - radians(json_extract("posts"."where", '$.lon'))) + sin(radians(json_extract("posts"."where", '$.lat'))) * sin(radians(?)))) < ?"#,
