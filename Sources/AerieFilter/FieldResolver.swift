@@ -67,19 +67,28 @@ public struct SQLFragment: Sendable, Hashable, CustomStringConvertible {
 
 /// What a resolved identifier becomes in SQL.
 ///
-/// A single-valued identifier is an expression (`"posts"."title"`), possibly needing joins.
-/// A multi-valued one (multiple relation, back-relation, `@collection.*`, `:each`; spec §5.4) also
-/// names a *source*: something that can follow `FROM` / `LEFT JOIN` — a table-valued function such as
-/// `json_each("posts"."tags")` or a parenthesised subquery — whose `value` column holds the items and may
-/// be correlated with the outer row. The emitter builds `EXISTS` / `NOT EXISTS` over the source, so
-/// comparisons on multi-valued operands never multiply the outer rows.
+/// A single-valued identifier is an expression (`"posts"."title"`), possibly needing 1:1 joins.
+/// A multi-valued one (multiple relation, back-relation, `@collection.*`, `:each`; spec §5.4) is read
+/// the way PocketBase reads it: its rows *fan out*. `fanOutJoins` list the joins that produce one row
+/// per item (`LEFT JOIN json_each(…) AS "__je.tags" LEFT JOIN "tags" "__f.tags" ON …`) and
+/// `expression` is the item's value on such a row. The emitter evaluates the terms that read items
+/// inside `EXISTS (SELECT 1 FROM (SELECT 1) <fan-out joins> WHERE …)`, one per group of top-level
+/// terms sharing a join, so comparisons that share a join (same path, same `@collection` alias) look
+/// at the same item, as in PocketBase, while the outer rows are never multiplied. `multiValueSource` is an independent subquery over the same items — something
+/// that can follow `FROM`, with a `value` column, correlated with the outer row — used for the all-of
+/// check of plain operators (`NOT EXISTS` an item that fails).
 public struct ResolvedIdentifier: Sendable, Hashable {
-    /// The value expression; for multi-valued identifiers it is used only inside function arguments.
+    /// The value expression (for multi-valued identifiers: the item's value on a fan-out row).
     public var expression: SQLFragment
-    /// Join clauses `expression` needs (`LEFT JOIN "users" "author" ON …`); the emitter deduplicates them.
+    /// 1:1 join clauses `expression` needs (`LEFT JOIN "users" "author" ON …`); the emitter deduplicates them.
     public var joins: [SQLFragment]
-    /// For multi-valued identifiers: a FROM-able source whose `value` column holds the items.
+    /// For multi-valued identifiers: an independent FROM-able source whose `value` column holds the items.
     public var multiValueSource: SQLFragment?
+    /// For multi-valued identifiers: the join clauses that fan the items out, in order; deduplicated by text.
+    public var fanOutJoins: [SQLFragment]
+    /// Conditions the identifier's joins impose on the whole filter (e.g. a related collection's list
+    /// rule); the emitter ANDs them once at the top level (with the items, for fan-out joins).
+    public var constraints: [SQLFragment]
     /// The kind of value; `.json` disables the NULL/`''` folding of `=` and `!=`.
     public var kind: ValueKind
 
@@ -87,11 +96,14 @@ public struct ResolvedIdentifier: Sendable, Hashable {
     public var isMultiValued: Bool { multiValueSource != nil }
 
     /// Creates a resolved identifier.
-    public init(_ expression: SQLFragment, kind: ValueKind = .text, joins: [SQLFragment] = [], multiValueSource: SQLFragment? = nil) {
+    public init(_ expression: SQLFragment, kind: ValueKind = .text, joins: [SQLFragment] = [], multiValueSource: SQLFragment? = nil,
+                fanOutJoins: [SQLFragment] = [], constraints: [SQLFragment] = []) {
         self.expression = expression
         self.kind = kind
         self.joins = joins
         self.multiValueSource = multiValueSource
+        self.fanOutJoins = fanOutJoins
+        self.constraints = constraints
     }
 
     /// Creates a single-valued identifier from plain SQL with no arguments.

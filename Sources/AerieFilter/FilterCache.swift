@@ -6,6 +6,8 @@ import AerieBase
 ///
 /// PocketBase caps its parsed-filter cache at 500 entries; so does the default here. Errors are
 /// not cached: hostile input is cheap to reject again and must not evict useful entries.
+/// Caches of 64 entries or more are split into 8 shards by key hash, each an LRU of its share of
+/// the capacity, so concurrent workers rarely wait on the same lock (recency is then per shard).
 /// ```swift
 /// let cache = FilterCache()
 /// let expr = try cache.expression(for: "published = true")
@@ -15,30 +17,38 @@ public final class FilterCache: Sendable {
     public let capacity: Int
     /// The limits every cached parse used.
     public let limits: FilterLimits
-    private let state: Locked<LRUState>
+    private let shards: [Locked<LRUState>]
+    private let shardCapacity: Int
 
     /// Creates an empty cache.
     public init(capacity: Int = 500, limits: FilterLimits = .init()) {
         self.capacity = max(1, capacity)
         self.limits = limits
-        state = Locked(LRUState())
+        let count = self.capacity >= 64 ? 8 : 1
+        shards = (0..<count).map { _ in Locked(LRUState()) }
+        shardCapacity = self.capacity / count
+    }
+
+    private func shard(for text: String) -> Locked<LRUState> {
+        shards.count == 1 ? shards[0] : shards[Int(UInt(bitPattern: text.hashValue) % UInt(shards.count))]
     }
 
     /// The parsed expression for `text` (`nil` for the empty string), from the cache when present.
     public func expression(for text: String) throws(FilterError) -> FilterExpression? {
         if text.isEmpty { return nil }
-        if let hit = state.withLock({ $0.get(text) }) { return hit }
+        let shard = shard(for: text)
+        if let hit = shard.withLock({ $0.get(text) }) { return hit }
         guard let parsed = try FilterParser.parse(text, limits: limits) else { return nil }
-        let capacity = self.capacity
-        state.withLock { $0.put(text, parsed, capacity: capacity) }
+        let capacity = shardCapacity
+        shard.withLock { $0.put(text, parsed, capacity: capacity) }
         return parsed
     }
 
     /// How many entries are cached.
-    public var count: Int { state.withLock { $0.index.count } }
+    public var count: Int { shards.reduce(0) { total, shard in total + shard.withLock { $0.index.count } } }
 
     /// Whether `text` is cached (does not touch its recency).
-    public func contains(_ text: String) -> Bool { state.withLock { $0.index[text] != nil } }
+    public func contains(_ text: String) -> Bool { shard(for: text).withLock { $0.index[text] != nil } }
 }
 
 /// An LRU over parallel arrays linked by indices (no per-entry class, no unbounded growth).

@@ -44,9 +44,16 @@ package enum FilterFuzzEntry {
             case 0: return .identifier(ResolvedIdentifier(sql: "\"t\".\"a\""))
             case 1: return .identifier(ResolvedIdentifier(sql: "\"t\".\"b\"", kind: .json))
             case 2:
+                let items = SQLFragment("\"t\".\"m\"").jsonEachSource()
+                var source = SQLFragment("(SELECT \"c\".value AS value FROM (SELECT 1) LEFT JOIN ")
+                source.append(items)
+                source.append(" AS \"c\")")
+                var fanOut = SQLFragment("LEFT JOIN ")
+                fanOut.append(items)
+                fanOut.append(" AS \"r\"")
                 return .identifier(ResolvedIdentifier(
-                    SQLFragment("\"r\".\"c\""), joins: [SQLFragment("LEFT JOIN \"r\" ON \"r\".\"id\" = \"t\".\"m\"")],
-                    multiValueSource: SQLFragment("\"t\".\"m\"").jsonEachSource()))
+                    SQLFragment("\"r\".value"), joins: [SQLFragment("LEFT JOIN \"r\" ON \"r\".\"id\" = \"t\".\"m\"")],
+                    multiValueSource: source, fanOutJoins: [fanOut], constraints: [SQLFragment("\"r\".value IS NOT NULL")]))
             case 3: return .value(.text(identifier))
             case 4: return .value(.null)
             default: throw FilterError("unknown field", at: position)
@@ -60,7 +67,7 @@ package enum FilterFuzzEntry {
         let words: Set<String> = [
             "AND", "OR", "NOT", "IS", "NULL", "LIKE", "ESCAPE", "COALESCE", "EXISTS", "SELECT", "FROM", "LEFT", "JOIN",
             "AS", "WHERE", "ON", "CASE", "WHEN", "THEN", "ELSE", "END", "value", "json_each", "json_valid", "json_array",
-            "strftime", "acos", "cos", "sin", "radians", "LOWER",
+            "strftime", "acos", "cos", "sin", "radians", "LOWER", "json_type",
         ]
         let names: Set<String> = ["\"t\"", "\"a\"", "\"b\"", "\"r\"", "\"c\"", "\"m\"", "\"id\""]
         let constants: Set<String> = ["''", "'%'", "'\\'"]
@@ -96,3 +103,4 @@ package enum FilterFuzzEntry {
         return true
     }
 }
+

@@ -18,6 +18,11 @@ public struct FilterSQL: Sendable, Hashable {
     public var condition: SQLFragment
     /// Deduplicated join clauses, in first-use order.
     public var joins: [SQLFragment]
+    /// The fan-out joins inside `condition`'s `EXISTS`, and the terms evaluated on each fan-out row
+    /// there (empty when nothing fans out); a multi-valued sort key reuses them to sort by the item
+    /// the filter matched, as PocketBase does.
+    public var fanOutJoins: [SQLFragment] = []
+    public var fanOutTerms: [SQLFragment] = []
 
     /// All arguments in statement order (joins first, then the condition).
     public var arguments: [FilterValue] { joins.flatMap(\.arguments) + condition.arguments }
@@ -48,10 +53,70 @@ public struct FilterSQLEmitter<Resolver: FieldResolver> {
     }
 
     /// Emits the condition for `expression`; resolver errors pass through unchanged.
+    ///
+    /// Multi-valued identifiers fan out (see `ResolvedIdentifier`): the top-level `AND` terms that read
+    /// fan-out rows are evaluated inside `EXISTS (SELECT 1 FROM (SELECT 1) <fan-out joins> WHERE …)`,
+    /// one per group of terms that share a join (terms on unrelated paths need no common rows, so
+    /// they are not crossed with each other); the other terms and the constraints of 1:1 joins stay
+    /// outside, where indexes on the queried table can serve them.
     public func emit(_ expression: FilterExpression) throws(FilterError) -> FilterSQL {
         var emission = Emission(resolver: resolver, now: now())
-        let condition = try emission.emit(expression)
-        return FilterSQL(condition: condition, joins: emission.joins)
+        var outside: [SQLFragment] = []
+        var groups: [(joins: Set<SQLFragment>, terms: [SQLFragment])] = []
+        for term in Emission<Resolver>.terms(of: expression, and: true) {
+            emission.termJoins = []
+            emission.termConstraints = []
+            let sql = try emission.emit(term)
+            guard !emission.termJoins.isEmpty else { outside.append(sql); continue }
+            // Merge every group that shares a join with this term.
+            var merged = (joins: emission.termJoins, terms: [SQLFragment]())
+            var kept: [(joins: Set<SQLFragment>, terms: [SQLFragment])] = []
+            for group in groups {
+                if group.joins.isDisjoint(with: merged.joins) {
+                    kept.append(group)
+                } else {
+                    merged.joins.formUnion(group.joins)
+                    merged.terms += group.terms
+                }
+            }
+            merged.terms.append(sql)
+            for constraint in emission.termConstraints where !merged.terms.contains(constraint) { merged.terms.append(constraint) }
+            groups = kept + [merged]
+        }
+        var inside: [SQLFragment] = []
+        for group in groups {
+            var exists = SQLFragment("EXISTS (SELECT 1 FROM (SELECT 1)")
+            for join in emission.fanOut where group.joins.contains(join) {
+                exists.append(" ")
+                exists.append(join)
+            }
+            exists.append(" WHERE ")
+            for (i, term) in group.terms.enumerated() {
+                if i > 0 { exists.append(" AND ") }
+                exists.append(term)
+            }
+            exists.append(")")
+            outside.append(exists)
+            inside += group.terms
+        }
+        outside += emission.constraints
+        var condition: SQLFragment
+        if outside.count == 1 {
+            condition = outside[0]
+        } else {
+            condition = SQLFragment("(")
+            for (i, term) in outside.enumerated() {
+                if i > 0 { condition.append(" AND ") }
+                condition.append(term)
+            }
+            condition.append(")")
+        }
+        var out = FilterSQL(condition: condition, joins: emission.joins)
+        if !emission.fanOut.isEmpty {
+            out.fanOutJoins = emission.fanOut
+            out.fanOutTerms = inside
+        }
+        return out
     }
 }
 
@@ -81,6 +146,14 @@ private struct Emission<Resolver: FieldResolver> {
     let now: Timestamp
     var joins: [SQLFragment] = []
     var seenJoins: Set<SQLFragment> = []
+    /// Fan-out joins of multi-valued identifiers, in first-use order.
+    var fanOut: [SQLFragment] = []
+    var seenFanOut: Set<SQLFragment> = []
+    var constraints: [SQLFragment] = []
+    var seenConstraints: Set<SQLFragment> = []
+    /// The fan-out joins the top-level term being emitted reads, and the constraints of its multi-valued identifiers.
+    var termJoins: Set<SQLFragment> = []
+    var termConstraints: [SQLFragment] = []
     var aliasCounter = 0
 
     init(resolver: Resolver, now: Timestamp) {
@@ -95,22 +168,8 @@ private struct Emission<Resolver: FieldResolver> {
         case .and, .or:
             let isAnd: Bool
             if case .and = expression { isAnd = true } else { isAnd = false }
-            // Flatten left-nested chains of the same connective: a && b && c → (a AND b AND c).
-            var terms: [FilterExpression] = []
-            var node = expression
-            while true {
-                switch (node, isAnd) {
-                case (.and(let l, let r), true), (.or(let l, let r), false):
-                    terms.append(r)
-                    node = l
-                    continue
-                default:
-                    terms.append(node)
-                }
-                break
-            }
             var out = SQLFragment("(")
-            for (i, term) in terms.reversed().enumerated() {
+            for (i, term) in Self.terms(of: expression, and: isAnd).enumerated() {
                 if i > 0 { out.append(isAnd ? " AND " : " OR ") }
                 out.append(try emit(term))
             }
@@ -119,8 +178,40 @@ private struct Emission<Resolver: FieldResolver> {
         }
     }
 
+    /// Flattens left-nested chains of one connective: a && b && c → [a, b, c]. Anything else is one term.
+    static func terms(of expression: FilterExpression, and isAnd: Bool) -> [FilterExpression] {
+        var terms: [FilterExpression] = []
+        var node = expression
+        while true {
+            switch (node, isAnd) {
+            case (.and(let l, let r), true), (.or(let l, let r), false):
+                terms.append(r)
+                node = l
+                continue
+            default:
+                terms.append(node)
+            }
+            break
+        }
+        return terms.reversed()
+    }
+
     mutating func addJoins(_ list: [SQLFragment]) {
         for join in list where seenJoins.insert(join).inserted { joins.append(join) }
+    }
+
+    /// Registers what a resolved identifier needs: its 1:1 joins, its fan-out joins and its constraints.
+    mutating func register(_ resolved: ResolvedIdentifier) {
+        addJoins(resolved.joins)
+        for join in resolved.fanOutJoins where seenFanOut.insert(join).inserted { fanOut.append(join) }
+        termJoins.formUnion(resolved.fanOutJoins)
+        if resolved.fanOutJoins.isEmpty {
+            // Guards of 1:1 joins apply to the outer row: once, outside every EXISTS.
+            for constraint in resolved.constraints where seenConstraints.insert(constraint).inserted { constraints.append(constraint) }
+        } else {
+            // Guards of fan-out joins may name the items: they go with the term's EXISTS.
+            termConstraints += resolved.constraints
+        }
     }
 
     mutating func nextAlias() -> String {
@@ -149,9 +240,7 @@ private struct Emission<Resolver: FieldResolver> {
             case .value(let value):
                 return Self.valueSide(value)
             case .identifier(let resolved):
-                // A multi-valued source may be correlated with joined rows (`room.members_via_room.user`),
-                // so its joins belong to the outer query too; they are single-row LEFT JOINs.
-                addJoins(resolved.joins)
+                register(resolved)
                 return Side(sql: resolved.expression, multi: resolved.multiValueSource, noCoalesce: resolved.kind == .json)
             }
         case .function(let function, let args, _):
@@ -167,11 +256,12 @@ private struct Emission<Resolver: FieldResolver> {
         }
     }
 
-    /// SQL for a function-argument operand: multi-valued identifiers use their (fan-out) expression and joins.
+    /// SQL for a function-argument operand: multi-valued identifiers use their fan-out item, so a
+    /// function of them has any-of semantics (spec §5.9).
     mutating func argument(_ operand: FilterOperand) throws(FilterError) -> SQLFragment {
         if case .identifier(let name, let position) = operand,
            case .identifier(let resolved) = try resolver.resolve(name, at: position) {
-            addJoins(resolved.joins)
+            register(resolved)
             return resolved.expression
         }
         return try side(operand).sql
@@ -212,63 +302,37 @@ private struct Emission<Resolver: FieldResolver> {
         let l = try side(left)
         let r = try side(right)
         let base = op.base
-        guard l.multi != nil || r.multi != nil else { return Self.compare(l, base, r) }
+        // On a fan-out row a multi-valued operand is one item, so the comparison itself is the
+        // any-of test (spec §5.4): `?` operators need nothing more.
+        let direct = Self.compare(l, base, r)
+        guard !op.isAnyOf, l.multi != nil || r.multi != nil else { return direct }
 
-        // Multi-valued operands (spec §5.4). Items are read from the resolver's source under an alias;
-        // a LEFT JOIN from a one-row table yields a single NULL item for an empty source, as
-        // PocketBase's LEFT JOIN fan-out does (so `rels.name ?= ''` matches a record with no relations).
+        // Plain operators: every item must match — this item matches AND NOT EXISTS an item that
+        // fails, read from the independent sources. As in PocketBase, a NULL item makes `NOT (…)`
+        // NULL, so it never counts as failing; it can only fail the direct comparison.
         func item(_ s: Side, _ alias: String) -> Side {
             Side(sql: SQLFragment("\(alias).value"), noCoalesce: s.noCoalesce)
         }
-        var anyFrom = SQLFragment("(SELECT 1)")
-        var lAny = l, rAny = r
-        if let source = l.multi {
-            let alias = nextAlias()
-            anyFrom.append(" LEFT JOIN "); anyFrom.append(source); anyFrom.append(" AS \(alias)")
-            lAny = item(l, alias)
-        }
-        if let source = r.multi {
-            let alias = nextAlias()
-            anyFrom.append(" LEFT JOIN "); anyFrom.append(source); anyFrom.append(" AS \(alias)")
-            rAny = item(r, alias)
-        }
-        var anyOf = SQLFragment("EXISTS (SELECT 1 FROM ")
-        anyOf.append(anyFrom)
-        anyOf.append(" WHERE ")
-        anyOf.append(Self.compare(lAny, base, rAny))
-        anyOf.append(")")
-        if op.isAnyOf { return anyOf }
-
-        // Plain operators: every item must match — "some item matches AND NOT EXISTS an item that
-        // fails". Like PocketBase, a NULL item (dangling reference, empty source) fails every
-        // operator except `=`, whose own NULL/'' folding decides.
-        var allFrom = SQLFragment("")
+        var from = SQLFragment("")
         var lAll = l, rAll = r
-        var nullChecks: [String] = []
         if let source = l.multi {
             let alias = nextAlias()
-            allFrom.append(source); allFrom.append(" AS \(alias)")
+            from.append(source); from.append(" AS \(alias)")
             lAll = item(l, alias)
-            nullChecks.append("\(alias).value IS NULL")
         }
         if let source = r.multi {
             let alias = nextAlias()
-            if !allFrom.sql.isEmpty { allFrom.append(" LEFT JOIN ") }
-            allFrom.append(source); allFrom.append(" AS \(alias)")
+            if !from.sql.isEmpty { from.append(" LEFT JOIN ") }
+            from.append(source); from.append(" AS \(alias)")
             rAll = item(r, alias)
-            nullChecks.append("\(alias).value IS NULL")
         }
         var out = SQLFragment("(")
-        out.append(anyOf)
+        out.append(direct)
         out.append(" AND NOT EXISTS (SELECT 1 FROM ")
-        out.append(allFrom)
+        out.append(from)
         out.append(" WHERE NOT (")
         out.append(Self.compare(lAll, base, rAll))
-        out.append(")")
-        if base != .equal {
-            for check in nullChecks { out.append(" OR \(check)") }
-        }
-        out.append("))")
+        out.append(")))")
         return out
     }
 

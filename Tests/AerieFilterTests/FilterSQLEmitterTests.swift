@@ -7,9 +7,15 @@ import Testing
 /// A tiny schema: `posts` with text, number, bool, json, date, a single relation and multi-valued fields.
 struct PostsResolver: FieldResolver {
     static let authorJoin = SQLFragment("LEFT JOIN \"users\" \"author\" ON \"author\".\"id\" = \"posts\".\"author\"")
-    static let tagsSource = SQLFragment("\"posts\".\"tags\"").jsonEachSource()
-    static let relsSource = SQLFragment(
-        "(SELECT \"r\".\"name\" AS value FROM json_each(\"posts\".\"rels\") je LEFT JOIN \"tags\" \"r\" ON \"r\".\"id\" = je.value)")
+    static let tagsFanOut = SQLFragment("LEFT JOIN json_each(\"posts\".\"tags\") AS t")
+    static let tagsSource = SQLFragment("(SELECT st.value AS value FROM (SELECT 1) LEFT JOIN json_each(\"posts\".\"tags\") AS st)")
+    static let relsFanOut = [SQLFragment("LEFT JOIN json_each(\"posts\".\"rels\") je"),
+                             SQLFragment("LEFT JOIN \"tags\" \"r\" ON \"r\".\"id\" = je.value")]
+    static func relsSource(_ column: String) -> SQLFragment {
+        SQLFragment("(SELECT \"sr\".\"\(column)\" AS value FROM (SELECT 1) LEFT JOIN json_each(\"posts\".\"rels\") sje LEFT JOIN \"tags\" \"sr\" ON \"sr\".\"id\" = sje.value)")
+    }
+    static let clubJoin = SQLFragment("LEFT JOIN \"clubs\" \"club\" ON \"club\".\"id\" = \"posts\".\"club\"")
+    static let clubGuard = SQLFragment("(\"club\".\"id\" IS NULL OR \"club\".\"level\" > ?)", arguments: [.double(1)])
 
     func resolve(_ identifier: String, at position: SourcePosition) throws(FilterError) -> FieldResolution {
         switch identifier {
@@ -25,9 +31,13 @@ struct PostsResolver: FieldResolver {
         case "author.name":
             return .identifier(ResolvedIdentifier(SQLFragment("\"author\".\"name\""), joins: [Self.authorJoin]))
         case "tags:each":
-            return .identifier(ResolvedIdentifier(SQLFragment("\"posts\".\"tags\""), multiValueSource: Self.tagsSource))
-        case "rels.name":
-            return .identifier(ResolvedIdentifier(SQLFragment("\"r\".\"name\""), multiValueSource: Self.relsSource))
+            return .identifier(ResolvedIdentifier(SQLFragment("t.value"), multiValueSource: Self.tagsSource, fanOutJoins: [Self.tagsFanOut]))
+        case "rels.name", "rels.weight":
+            let column = identifier == "rels.name" ? "name" : "weight"
+            return .identifier(ResolvedIdentifier(SQLFragment("\"r\".\"\(column)\""), kind: column == "name" ? .text : .number,
+                                                  multiValueSource: Self.relsSource(column), fanOutJoins: Self.relsFanOut))
+        case "club.name":
+            return .identifier(ResolvedIdentifier(SQLFragment("\"club\".\"name\""), joins: [Self.clubJoin], constraints: [Self.clubGuard]))
         case "@request.auth.id": return .value(.text("u1"))
         case "@request.auth.verified": return .value(.bool(true))
         case "@request.guest.id": return .value(.null)
@@ -47,8 +57,10 @@ func emit(_ filter: String) throws -> FilterSQL {
     return try FilterSQLEmitter(resolver: PostsResolver(), now: { fixedNow }).emit(expression)
 }
 
-private let tags = #"json_each(CASE WHEN json_valid("posts"."tags") THEN "posts"."tags" ELSE json_array("posts"."tags") END)"#
-private let rels = #"(SELECT "r"."name" AS value FROM json_each("posts"."rels") je LEFT JOIN "tags" "r" ON "r"."id" = je.value)"#
+private let tagsFrom = #"(SELECT 1) LEFT JOIN json_each("posts"."tags") AS t"#
+private let tagsSource = #"(SELECT st.value AS value FROM (SELECT 1) LEFT JOIN json_each("posts"."tags") AS st)"#
+private let relsFrom = #"(SELECT 1) LEFT JOIN json_each("posts"."rels") je LEFT JOIN "tags" "r" ON "r"."id" = je.value"#
+private let relsName = #"(SELECT "sr"."name" AS value FROM (SELECT 1) LEFT JOIN json_each("posts"."rels") sje LEFT JOIN "tags" "sr" ON "sr"."id" = sje.value)"#
 
 struct Case: Sendable, CustomTestStringConvertible {
     var filter: String
@@ -137,26 +149,44 @@ struct Case: Sendable, CustomTestStringConvertible {
         Case("((views = 1 || views = 2)) && (views = 3 || views = 4)",
              #"(("posts"."views" = ? OR "posts"."views" = ?) AND ("posts"."views" = ? OR "posts"."views" = ?))"#,
              [.double(1), .double(2), .double(3), .double(4)]),
-        // multi-valued operands (spec §5.4)
-        Case("tags:each ?= 'c'", "EXISTS (SELECT 1 FROM (SELECT 1) LEFT JOIN \(tags) AS __mv1 WHERE __mv1.value = ?)", [.text("c")]),
-        Case("tags:each ?!= 'c'", "EXISTS (SELECT 1 FROM (SELECT 1) LEFT JOIN \(tags) AS __mv1 WHERE __mv1.value IS NOT ?)", [.text("c")]),
-        Case("tags:each ?~ 'c'", "EXISTS (SELECT 1 FROM (SELECT 1) LEFT JOIN \(tags) AS __mv1 WHERE __mv1.value LIKE ? ESCAPE '\\')", [.text("%c%")]),
-        Case("rels.name ?= ''", "EXISTS (SELECT 1 FROM (SELECT 1) LEFT JOIN \(rels) AS __mv1 WHERE (__mv1.value = '' OR __mv1.value IS NULL))"),
+        // multi-valued operands (spec §5.4): one EXISTS over the fan-out, items compared directly
+        Case("tags:each ?= 'c'", "EXISTS (SELECT 1 FROM \(tagsFrom) WHERE t.value = ?)", [.text("c")]),
+        Case("tags:each ?!= 'c'", "EXISTS (SELECT 1 FROM \(tagsFrom) WHERE t.value IS NOT ?)", [.text("c")]),
+        Case("tags:each ?~ 'c'", "EXISTS (SELECT 1 FROM \(tagsFrom) WHERE t.value LIKE ? ESCAPE '\\')", [.text("%c%")]),
+        Case("rels.name ?= ''", #"EXISTS (SELECT 1 FROM \#(relsFrom) WHERE ("r"."name" = '' OR "r"."name" IS NULL))"#),
         Case("tags:each = 'c'",
-             "(EXISTS (SELECT 1 FROM (SELECT 1) LEFT JOIN \(tags) AS __mv1 WHERE __mv1.value = ?) AND NOT EXISTS (SELECT 1 FROM \(tags) AS __mv2 WHERE NOT (__mv2.value = ?)))",
+             "EXISTS (SELECT 1 FROM \(tagsFrom) WHERE (t.value = ? AND NOT EXISTS (SELECT 1 FROM \(tagsSource) AS __mv1 WHERE NOT (__mv1.value = ?))))",
              [.text("c"), .text("c")]),
         Case("rels.name > 'm'",
-             "(EXISTS (SELECT 1 FROM (SELECT 1) LEFT JOIN \(rels) AS __mv1 WHERE __mv1.value > ?) AND NOT EXISTS (SELECT 1 FROM \(rels) AS __mv2 WHERE NOT (__mv2.value > ?) OR __mv2.value IS NULL))",
+             #"EXISTS (SELECT 1 FROM \#(relsFrom) WHERE ("r"."name" > ? AND NOT EXISTS (SELECT 1 FROM \#(relsName) AS __mv1 WHERE NOT (__mv1.value > ?))))"#,
              [.text("m"), .text("m")]),
         Case("'c' != tags:each",
-             "(EXISTS (SELECT 1 FROM (SELECT 1) LEFT JOIN \(tags) AS __mv1 WHERE ? IS NOT __mv1.value) AND NOT EXISTS (SELECT 1 FROM \(tags) AS __mv2 WHERE NOT (? IS NOT __mv2.value) OR __mv2.value IS NULL))",
+             "EXISTS (SELECT 1 FROM \(tagsFrom) WHERE (? IS NOT t.value AND NOT EXISTS (SELECT 1 FROM \(tagsSource) AS __mv1 WHERE NOT (? IS NOT __mv1.value))))",
              [.text("c"), .text("c")]),
         Case("tags:each ?= rels.name",
-             "EXISTS (SELECT 1 FROM (SELECT 1) LEFT JOIN \(tags) AS __mv1 LEFT JOIN \(rels) AS __mv2 WHERE COALESCE(__mv1.value, '') = COALESCE(__mv2.value, ''))"),
+             #"EXISTS (SELECT 1 FROM \#(tagsFrom) LEFT JOIN json_each("posts"."rels") je LEFT JOIN "tags" "r" ON "r"."id" = je.value WHERE COALESCE(t.value, '') = COALESCE("r"."name", ''))"#),
         Case("tags:each ~ rels.name",
-             "(EXISTS (SELECT 1 FROM (SELECT 1) LEFT JOIN \(tags) AS __mv1 LEFT JOIN \(rels) AS __mv2 WHERE __mv1.value LIKE ('%' || __mv2.value || '%') ESCAPE '\\') AND NOT EXISTS (SELECT 1 FROM \(tags) AS __mv3 LEFT JOIN \(rels) AS __mv4 WHERE NOT (__mv3.value LIKE ('%' || __mv4.value || '%') ESCAPE '\\') OR __mv3.value IS NULL OR __mv4.value IS NULL))"),
-        Case("tags:each ?= 'a' && tags:each ?= 'b'",
-             "(EXISTS (SELECT 1 FROM (SELECT 1) LEFT JOIN \(tags) AS __mv1 WHERE __mv1.value = ?) AND EXISTS (SELECT 1 FROM (SELECT 1) LEFT JOIN \(tags) AS __mv2 WHERE __mv2.value = ?))",
+             #"EXISTS (SELECT 1 FROM \#(tagsFrom) LEFT JOIN json_each("posts"."rels") je LEFT JOIN "tags" "r" ON "r"."id" = je.value WHERE (t.value LIKE ('%' || "r"."name" || '%') ESCAPE '\' AND NOT EXISTS (SELECT 1 FROM \#(tagsSource) AS __mv1 LEFT JOIN \#(relsName) AS __mv2 WHERE NOT (__mv1.value LIKE ('%' || __mv2.value || '%') ESCAPE '\'))))"#),
+        // comparisons on one path share its item (PocketBase's fan-out): same tag row for both
+        Case("tags:each ?= 'a' && tags:each ?= 'b'", "EXISTS (SELECT 1 FROM \(tagsFrom) WHERE t.value = ? AND t.value = ?)", [.text("a"), .text("b")]),
+        Case("rels.name ?= 'a' && rels.weight ?> 3",
+             #"EXISTS (SELECT 1 FROM \#(relsFrom) WHERE "r"."name" = ? AND "r"."weight" > ?)"#, [.text("a"), .double(3)]),
+        // top-level terms without fan-out stay outside the EXISTS (indexes still serve them); ORs go inside
+        Case("title = 'x' && tags:each ?= 'c'", #"("posts"."title" = ? AND EXISTS (SELECT 1 FROM \#(tagsFrom) WHERE t.value = ?))"#, [.text("x"), .text("c")]),
+        Case("title = 'x' || tags:each ?= 'c'", #"EXISTS (SELECT 1 FROM \#(tagsFrom) WHERE ("posts"."title" = ? OR t.value = ?))"#, [.text("x"), .text("c")]),
+        // constraints (a related collection's list rule) are ANDed once at the top level
+        Case("club.name = 'x'", #"("club"."name" = ? AND ("club"."id" IS NULL OR "club"."level" > ?))"#, [.text("x"), .double(1)]),
+        Case("club.name = 'x' || club.name = 'y'",
+             #"(("club"."name" = ? OR "club"."name" = ?) AND ("club"."id" IS NULL OR "club"."level" > ?))"#, [.text("x"), .text("y"), .double(1)]),
+        Case("club.name = 'x' && tags:each ?= 'c'",
+             #"("club"."name" = ? AND EXISTS (SELECT 1 FROM \#(tagsFrom) WHERE t.value = ?) AND ("club"."id" IS NULL OR "club"."level" > ?))"#,
+             [.text("x"), .text("c"), .double(1)]),
+        // terms on unrelated paths get one EXISTS each (no cross product of their items)
+        Case("tags:each ?= 'a' && rels.name ?= 'b'",
+             #"(EXISTS (SELECT 1 FROM \#(tagsFrom) WHERE t.value = ?) AND EXISTS (SELECT 1 FROM \#(relsFrom) WHERE "r"."name" = ?))"#,
+             [.text("a"), .text("b")]),
+        Case("tags:each ?= 'a' && rels.name ?= 'b' && tags:each ?!= rels.name",
+             #"EXISTS (SELECT 1 FROM \#(tagsFrom) LEFT JOIN json_each("posts"."rels") je LEFT JOIN "tags" "r" ON "r"."id" = je.value WHERE t.value = ? AND "r"."name" = ? AND COALESCE(t.value, '') IS NOT COALESCE("r"."name", ''))"#,
              [.text("a"), .text("b")]),
         // functions (spec §5.9)
         Case("geoDistance(where.lon, where.lat, 10.001, 20) < 1",
@@ -168,7 +198,7 @@ struct Case: Sendable, CustomTestStringConvertible {
         Case("strftime('%Y', created) = '2026'", #"strftime(?, "posts"."created") = ?"#, [.text("%Y"), .text("2026")]),
         Case("strftime('%Y-%m', @now, 'start of month') != ''", "(strftime(?, ?, ?) IS NOT '' AND strftime(?, ?, ?) IS NOT NULL)",
              [.text("%Y-%m"), .text("2023-11-14 22:13:20.123Z"), .text("start of month"), .text("%Y-%m"), .text("2023-11-14 22:13:20.123Z"), .text("start of month")]),
-        Case("strftime('%s', tags:each) > 0", #"strftime(?, "posts"."tags") > ?"#, [.text("%s"), .double(0)]),
+        Case("strftime('%s', tags:each) > 0", "EXISTS (SELECT 1 FROM \(tagsFrom) WHERE strftime(?, t.value) > ?)", [.text("%s"), .double(0)]),
     ])
     func emitsExactSQL(_ c: Case) throws {
         let out = try emit(c.filter)
@@ -182,6 +212,13 @@ struct Case: Sendable, CustomTestStringConvertible {
         let out = try emit("author.name = 'a' || (author.name = 'b' && title ~ author.name)")
         #expect(out.joins == [PostsResolver.authorJoin])
         #expect(out.arguments == [.text("a"), .text("b")])
+    }
+
+    @Test func fanOutIsExposedForSortKeys() throws {
+        let out = try emit("title = 'x' && tags:each ?= 'c'")
+        #expect(out.fanOutJoins == [PostsResolver.tagsFanOut])
+        #expect(out.fanOutTerms.map(\.sql) == ["t.value = ?"])
+        #expect(try emit("title = 'x'").fanOutJoins.isEmpty)
     }
 
     @Test func multiValuedOperandsAddNoJoins() throws {

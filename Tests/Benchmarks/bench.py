@@ -128,13 +128,31 @@ def cmd_create_collection(args):
             fields.append({"name": "updated", "type": "autodate", "onCreate": True, "onUpdate": True})
         c["fields"] = fields
         payloads.append(c)
+    ids = {}
     for c in payloads:
+        for fld in c["fields"]:
+            if fld.get("type") == "relation" and "collection" in fld:
+                # Relations name their target collection; PocketBase wants its id.
+                fld["collectionId"] = ids[fld.pop("collection")]
         status, body = request(args.port, "POST", "/api/collections", c, token=args.token)
         if status != 200:
             die(f"creating collection {c['name']} failed: {status} {json.dumps(body)}")
+        ids[c["name"]] = body["id"]
 
 
 # ---------------------------------------------------------------- seed
+
+AUTHORS = 50
+
+
+def author_id(k):
+    """The fixed id of author k (1-based): 15 characters, the same on both servers."""
+    return f"author{k:09d}"
+
+
+def author_for(k):
+    return {"id": author_id(k), "name": f"Author {k}", "bio": f"Writes about topic {k % 7}. " * 4}
+
 
 def record_for(n):
     """Deterministic record n (1-based); identical on both servers."""
@@ -147,11 +165,16 @@ def record_for(n):
         "published": n % 3 != 0,
         "tags": tags,
         "meta": {"n": n, "group": f"g{n % 10}", "score": (n * 7919) % 1000 / 10.0},
+        "author": author_id(n % AUTHORS + 1),
     }
 
 
 def cmd_seed(args):
-    """Creates records 1..count with `concurrency` keep-alive connections; writes the new ids."""
+    """Creates the authors, then records 1..count with `concurrency` keep-alive connections; writes the new ids."""
+    for k in range(1, AUTHORS + 1):
+        status, body = request(args.port, "POST", "/api/collections/authors/records", author_for(k))
+        if status != 200:
+            die(f"seeding author {k} failed: {status} {json.dumps(body)[:300]}")
     path = f"/api/collections/{args.collection}/records"
     ids = [None] * args.count
     errors = []

@@ -38,6 +38,7 @@ for c in cols:
 print("migrate((app) => {")
 print("  for (const c of " + json.dumps(cols) + ") {")
 print("    try { app.findCollectionByNameOrId(c.name); continue; } catch (_) {}")
+print("    for (const f of c.fields) { if (f.collection) { f.collectionId = app.findCollectionByNameOrId(f.collection).id; delete f.collection; } }")
 print("    app.save(new Collection(c));")
 print("  }")
 print("}, (app) => {});")

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: MIT
 #
 # Usage: Tests/Benchmarks/run.sh [--aerie PATH] [--pocketbase-only] [--duration 10]
-#          [--connections 64] [--threads 2] [--only view,list,filter,create,update,auth] [--warmup 2]
+#          [--connections 64] [--threads 2] [--only view,list,filter,expand,create,update,auth] [--warmup 2]
 #          [--records 10000] [--startup-runs 3] [--rounds 1] [--pin] [--pocketbase PATH] [--keep]
 # See README.md next to this file for what each number means.
 set -euo pipefail
@@ -12,7 +12,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 RESULTS="$SCRIPT_DIR/results"
 HELPER=(python3 "$SCRIPT_DIR/bench.py")
 SCHEMA="$SCRIPT_DIR/bench-schema.json"
-ALL_SCENARIOS=(view list filter create update auth)   # reads first: both servers read the same seeded rows
+ALL_SCENARIOS=(view list filter expand create update auth)   # reads first: both servers read the same seeded rows
 EMAIL="bench@example.com"
 PASSWORD="bench-password-123"
 
@@ -21,7 +21,7 @@ PB_BIN=""
 DURATION=10
 CONNECTIONS=64
 THREADS=2
-ONLY="view,list,filter,create,update,auth"
+ONLY="view,list,filter,expand,create,update,auth"
 WARMUP=2
 RECORDS=10000
 STARTUP_RUNS=3

@@ -114,6 +114,10 @@ def build_data(rng):
              "item": "" if i % 9 == 4 else rng.choice(items[:20])["id"],
              "refs": [x["id"] for x in rng.sample(items[:24], rng.choice([0, 1, 2, 3]))]}
         comments.append(c)
+    # Fields added later draw from their own generator, so the data above stays the same.
+    extra = random.Random(7)
+    for c in comments:
+        c["clubs"] = [x["id"] for x in extra.sample(clubs, extra.choice([0, 1, 1, 2, 3]))]
     # An auth collection: non-superusers may only match `email` where emailVisibility is true.
     members = []
     for i, (email, visible) in enumerate([("ann@example.com", True), ("ben@example.com", False),
@@ -361,6 +365,71 @@ def build_queries(seed):
                        ("meta.a.b.c = null", "items"), ("meta.list.1 = 2", "items"), ("loc.lon:lower = 0", "items")]:
         add("path", coll, expr)
 
+    # 5c. Paths that continue after a multiple relation or back-relation, and how comparisons on
+    #     the same path share one item (PocketBase joins each path once and fans the rows out).
+    for expr, coll in [("refs.author.name ?= 'Alice'", "comments"), ("refs.author.name = 'Alice'", "comments"),
+                       ("refs.author.name != ''", "comments"), ("refs.tags.label ?= 'red'", "comments"),
+                       ("refs.tags.weight > 1", "comments"), ("refs.tags.weight ?> 7", "comments"),
+                       ("refs.labels:each ?= 'x'", "comments"), ("refs.labels:length ?> 1", "comments"),
+                       ("refs.meta.n ?> 2", "comments"), ("refs.tags:length > 0", "comments"),
+                       ("refs.author.rank ?>= 3 && refs.author.active ?= true", "comments"),
+                       ("refs.title ?= 'alpha' && refs.count ?> 0", "comments"),
+                       ("refs.title ?~ 'a' || refs.count ?> 100", "comments"),
+                       ("refs.comments_via_item.text ?~ 'spam'", "comments"),
+                       ("comments_via_item.refs.title ?= 'alpha'", "items"),
+                       ("comments_via_item.item.author.name ?= 'Alice'", "items"),
+                       ("comments_via_item.item.title = title", "items"),
+                       ("comments_via_refs.item.title ?~ 'a'", "items"),
+                       ("comments_via_refs.refs:length ?> 1", "items"),
+                       ("comments_via_item.refs:each ?= 'item00000000001'", "items"),
+                       ("author.items_via_author.tags.label ?= 'red'", "items"),
+                       ("tags.items_via_tags.author.name ?= 'bob'", "items"),
+                       ("tags.items_via_tags.tags.weight ?> 9", "items"),
+                       ("tags.label ?= 'red' && tags.weight ?> 5", "items"),
+                       ("tags.label ?= 'red' && tags.weight ?< 5", "items"),
+                       ("tags.label ?= 'red' || tags.weight ?> 5", "items"),
+                       ("tags.label = 'red' && tags.weight ?> 5", "items"),
+                       ("labels:each ?= 'x' && labels:each ?= 'y'", "items"),
+                       ("labels:each ?= 'x' || labels:each ?= 'y'", "items"),
+                       ("comments_via_item.text ?~ 'spam' && comments_via_item.score ?> 3", "items"),
+                       ("comments_via_item.score ?> 3 && title ~ 'a'", "items"),
+                       ("geoDistance(loc.lon, loc.lat, tags.weight, 0) < 1200", "items"),
+                       ("items_via_author.tags.label ?= 'blue'", "authors"),
+                       ("items_via_author.comments_via_item.score ?> 5", "authors"),
+                       ("items_via_tags.comments_via_refs.text ?= 'ok'", "tags"),
+                       ("clubs.level ?> 1", "comments"), ("clubs.name = 'high'", "comments"),
+                       ("clubs.name ?= 'low' && clubs.level ?> 1", "comments")]:
+        add("deep", coll, expr)
+
+    # 5d. @collection.<name>[:alias].<path>: every row of another collection; one join per name or alias.
+    for expr, coll in [("@collection.tags.label ?= 'red'", "items"), ("@collection.tags.label = 'red'", "items"),
+                       ("@collection.tags.weight >= 0", "items"), ("@collection.tags.weight > 0", "items"),
+                       ("@collection.tags.label ?= 'red' && @collection.tags.weight ?> 5", "items"),
+                       ("@collection.tags.label ?= 'red' && @collection.tags.weight ?> 7", "items"),
+                       ("@collection.tags:a.label ?= 'red' && @collection.tags:b.weight ?> 9", "items"),
+                       ("@collection.tags:t.weight > 5 && @collection.tags:t.label = 'red'", "items"),
+                       ("@collection.comments.item ?= id", "items"),
+                       ("@collection.comments.item ?= id && @collection.comments.score ?> 3", "items"),
+                       ("@collection.comments.item ?= id && @collection.comments:c.score ?> 8", "items"),
+                       ("@collection.comments.item ?= id || count > 5", "items"),
+                       ("@collection.comments.refs:each ?= id", "items"),
+                       ("@collection.comments.item.title ?= title", "items"),
+                       ("@collection.comments.item = id", "items"),
+                       ("@collection.authors.id ?= author && @collection.authors.active ?= true", "items"),
+                       ("@collection.authors.id ?= author && @collection.authors.rank ?> 3", "items"),
+                       ("@collection.items.author ?= id && @collection.items.done ?= true", "authors"),
+                       ("@collection.items.tags.label ?= 'blue' && @collection.items.author ?= id", "authors"),
+                       ("@collection.items.comments_via_item.score ?> 5 && @collection.items.id ?= item", "comments"),
+                       ("@collection.vaults.code ?= 's1'", "items"), ("@collection.clubs.level ?> 2", "items"),
+                       ("@collection.vaults.code = 'nope'", "items"),
+                       ("@collection.members.nick ?= 'ann'", "items"),
+                       ("@collection.tags.label ?= title", "items"),
+                       ("@collection.authors.name:lower ?= 'alice'", "items"),
+                       ("@collection.items.labels:length ?> 2 && @collection.items.id ?= id", "items"),
+                       ("@collection.nope.label ?= 'x'", "items"), ("@collection.tags ?= 'x'", "items"),
+                       ("@collection.tags.nope ?= 'x'", "items")]:
+        add("collection", coll, expr)
+
     # 6. @request.* (superuser only in client filters).
     add("request", "members", "email ~ 'example'")
     add("request", "members", "emailVisibility = false && email != ''")
@@ -381,8 +450,16 @@ def build_queries(seed):
     # `created`/`updated` are left out: both servers stamp them, so ties differ between the two.
     for sort in ["@rowid", "-@rowid", "-count,@rowid", " title , -id ", "+kind,-due,id",
                  "author.name:lower,id", "comments_via_item.score,id", "tags.label,id",
-                 "labels:length,id", "tags:length,-id", "@random", "meta.list.0,id"]:
+                 "labels:length,id", "tags:length,-id", "@random", "meta.list.0,id",
+                 "-tags.weight,id", "labels:each,id", "-comments_via_item.text,id", "comments_via_refs.score,-id",
+                 "author.items_via_author.count,id"]:
         add("sort", "items", None, sort)
+    for sort in ["refs.title,id", "-refs.count,id", "refs.author.name,id", "clubs.level,-id"]:
+        add("sort", "comments", None, sort)
+    for filt, sort in [("tags.label ?= 'red'", "tags.weight,id"), ("comments_via_item.score ?> 3", "comments_via_item.text,id"),
+                       ("tags.weight ?> 1 && title ~ 'a'", "-tags.label,id"), ("labels:each ?= 'y'", "labels:each,-id"),
+                       ("tags.weight ?< 6 || count > 3", "tags.label,id")]:
+        add("sort", "items", filt, sort)
 
     # 8. Deliberate errors: both servers should answer 400.
     for expr in ["titel = 'a'", "title =", "(title = 'a'", "title == 'a'", "title = 'a' &&", "title:upper = 'a'",
@@ -390,8 +467,7 @@ def build_queries(seed):
                  "   ", "// only a comment", "title = 'a' title = 'b'", "count > 1e3", "count > .5", "()",
                  "title = 'a')", "tags.nope ?= 1", "comments_via_nope.text = 1", "nope_via_item.text = 1",
                  "title ! 'a'", "title <> 'a'", "title = 'a' & count > 1", "strftime(title) = ''",
-                 "geoDistance(1, 2, 3) > 0", "comments_via_item:length > 1", "labels:each:lower = 'x'", "@collection.tags.label ?= 'red'",
-                 "@collection.tags:t.weight > 5 && @collection.tags:t.label = 'red'"]:
+                 "geoDistance(1, 2, 3) > 0", "comments_via_item:length > 1", "labels:each:lower = 'x'"]:
         add("error", "items", expr)
     for sort in ["titel", "'a'", "title,,count", "-", "@now", "123", "title count"]:
         add("error", "items", None, sort)
@@ -407,10 +483,16 @@ def build_queries(seed):
                        ("@collection.tags.label ?= 'red'", "items"), ("tags.label ?= 'red'", "items"),
                        ("comments_via_item.text ?~ 'spam'", "items"), ("items_via_author.title ?~ 'a'", "authors"),
                        ("email ~ 'example'", "members"), ("email != ''", "members"), ("email = 'ben@example.com'", "members"),
-                       ("nick != ''", "members")]:
+                       ("nick != ''", "members"), ("club.name ?= 'high'", "items"), ("club.level >= 1 || title ~ 'a'", "items"),
+                       ("club = '' || club.level > 0", "items"), ("clubs.level ?> 0", "comments"), ("clubs.name ?= 'low'", "comments"),
+                       ("clubs.level > 1", "comments"), ("clubs:length > 0", "comments"),
+                       ("clubs.name ?= 'high' || score > 3", "comments"), ("clubs.name ?= 'high' && score > 0", "comments"),
+                       ("refs.club.level ?> 1", "comments"), ("refs.vault.code ?= 's1'", "comments"),
+                       ("comments_via_item.clubs.name ?= 'high'", "items")]:
         add("guest", coll, expr, auth="guest")
     for sort, coll in [("author.salary,id", "items"), ("salary,id", "authors"), ("club.name,id", "items"),
-                       ("vault.code,id", "items"), ("email,id", "members"), ("-email,id", "members")]:
+                       ("vault.code,id", "items"), ("email,id", "members"), ("-email,id", "members"),
+                       ("club.level,id", "items"), ("clubs.name,id", "comments"), ("tags.label,id", "items")]:
         add("guest", coll, None, sort, auth="guest")
     return out
 

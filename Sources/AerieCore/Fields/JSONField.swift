@@ -23,11 +23,11 @@ public struct JSONField: FieldType {
     /// A string is decoded as JSON only when it looks like a JSON literal (spec §8);
     /// otherwise it is kept as a JSON string.
     public func normalize(_ input: JSON) -> JSON {
-        guard case .string(let s) = input else { return input }
+        guard case .string(let s) = input else { return input.withSortedKeys() }
         guard let first = s.utf8.first else { return input }
         let looksLikeJSON = s == "null" || s == "true" || s == "false" || (first >= 48 && first <= 57)
             || first == UInt8(ascii: "-") || first == UInt8(ascii: "\"") || first == UInt8(ascii: "[") || first == UInt8(ascii: "{")
-        if looksLikeJSON, let parsed = try? JSONParser.parse(s) { return parsed }
+        if looksLikeJSON, let parsed = try? JSONParser.parse(s) { return parsed.withSortedKeys() }
         return input
     }
 

@@ -86,6 +86,8 @@ struct CompiledSchema: Sendable {
     let schema: Schema
     let dialect: any SQLDialect
     private let byID: [String: CompiledCollection]
+    /// Whether some list rule reads `@request.auth.<field>` (client filters joining that collection need the requester's record).
+    let listRulesReadAuthRecord: Bool
 
     /// Compiles every collection; a rule that does not parse or names unknown fields is a startup error.
     init(schema: Schema, dialect: any SQLDialect = SQLiteDialect()) throws {
@@ -100,6 +102,7 @@ struct CompiledSchema: Sendable {
             }
         }
         byID = map
+        listRulesReadAuthRecord = schema.collections.contains { RecordService.readsAuthRecordFields($0.rules.list ?? "") }
     }
 
     /// By id or case-insensitive name.

@@ -51,6 +51,7 @@ public final class RecordService: Sendable {
         // Client filters may name @request.* only for superusers (checked below); they need the record then.
         let clientResolver = try resolver(c, requester: requester, context: RuleContext(request: request), clientFilter: true,
                                           text: query.filter + " " + query.sort)
+        var clientFilter: FilterSQL?
         if !query.filter.isEmpty {
             if !requester.isSuperuser {
                 // PocketBase's check is a substring test on the raw parameter (spec §3.1).
@@ -59,7 +60,9 @@ public final class RecordService: Sendable {
             }
             do {
                 if let expression = try filterCache.expression(for: query.filter) {
-                    conditions.add(try FilterSQLEmitter(resolver: clientResolver).emit(expression))
+                    let sql = try FilterSQLEmitter(resolver: clientResolver).emit(expression)
+                    conditions.add(sql)
+                    clientFilter = sql
                 }
             } catch {
                 throw CoreError.badRequest("Invalid filter: \(error)")
@@ -87,12 +90,47 @@ public final class RecordService: Sendable {
                 } catch {
                     throw CoreError.badRequest("Invalid sort: \(error).")
                 }
-                guard case .identifier(let r) = resolution, !r.isMultiValued else {
+                guard case .identifier(let r) = resolution else {
                     throw CoreError.badRequest("Invalid sort: \"\(name)\" cannot be sorted by.")
                 }
                 conditions.addJoins(r.joins)
-                orderBy.append("\(r.expression.sql) \(term.direction)")
-                orderArguments += r.expression.arguments.map(QueryConditions.sqlValue)
+                // A sort path into a collection with a list rule is guarded by it, as a filter path is
+                // (PocketBase's sort joins carry the same rule, so a guest's sort can hide rows).
+                if !r.constraints.isEmpty {
+                    var guardSQL = SQLFragment(r.fanOutJoins.isEmpty ? "(" : "EXISTS (SELECT 1 FROM (SELECT 1)")
+                    for join in r.fanOutJoins {
+                        guardSQL.append(" ")
+                        guardSQL.append(join)
+                    }
+                    if !r.fanOutJoins.isEmpty { guardSQL.append(" WHERE ") }
+                    for (i, constraint) in r.constraints.enumerated() {
+                        if i > 0 { guardSQL.append(" AND ") }
+                        guardSQL.append(constraint)
+                    }
+                    guardSQL.append(")")
+                    conditions.add(condition: guardSQL)
+                }
+                // A multi-valued path sorts by each record's first item that the filter's item terms
+                // and the guards let through, as PocketBase's fan-out does (joins of the same path
+                // have the same text, so the filter's item and the sort's are one row).
+                var key = r.expression
+                if r.isMultiValued {
+                    key = SQLFragment("(SELECT ")
+                    key.append(r.expression)
+                    key.append(" FROM (SELECT 1)")
+                    var seen = Set<SQLFragment>()
+                    for join in (clientFilter?.fanOutJoins ?? []) + r.fanOutJoins where seen.insert(join).inserted {
+                        key.append(" ")
+                        key.append(join)
+                    }
+                    for (i, term) in ((clientFilter?.fanOutTerms ?? []) + r.constraints).enumerated() {
+                        key.append(i == 0 ? " WHERE " : " AND ")
+                        key.append(term)
+                    }
+                    key.append(" LIMIT 1)")
+                }
+                orderBy.append("\(key.sql) \(term.direction)")
+                orderArguments += key.arguments.map(QueryConditions.sqlValue)
             }
         }
         var sql = "SELECT \(c.selectList) FROM \(c.table)\(conditions.joinSQL)"
@@ -133,12 +171,14 @@ public final class RecordService: Sendable {
             w.beginObject()
             w.key("items")
             w.beginArray()
+            var rows = 0
             if !offset.overflow {
                 let pageArguments = arguments + orderArguments + [.integer(Int64(query.perPage)), .integer(offset.partialValue)]
                 if let expandPlan {
                     // Expand hook: rows are kept as open objects until their `expand` is known.
                     var bodies: [[UInt8]] = [], nodes: [ExpandNode] = []
                     try db.query(sql, pageArguments) { row in
+                        rows += 1
                         var rw = JSONWriter(capacity: 512)
                         serializer.writeOpen(row: row, to: &rw)
                         bodies.append(rw.bytes)
@@ -147,6 +187,7 @@ public final class RecordService: Sendable {
                     try writeExpanded(bodies, nodes: nodes, plan: expandPlan, requester: requester, db: db, to: &w)
                 } else {
                     try db.query(sql, pageArguments) { row in
+                        rows += 1
                         serializer.write(row: row, to: &w)
                     }
                 }
@@ -159,7 +200,14 @@ public final class RecordService: Sendable {
                 w.key("totalPages"); w.int(-1)
             } else {
                 let total: Int64
-                if case .integer(let n)? = try db.queryScalar(countSQL, arguments) { total = n } else { total = 0 }
+                if !offset.overflow, rows < query.perPage, rows > 0 || query.page == 1 {
+                    // A partial page is the last one: the total is known without counting.
+                    total = offset.partialValue + Int64(rows)
+                } else if case .integer(let n)? = try db.queryScalar(countSQL, arguments) {
+                    total = n
+                } else {
+                    total = 0
+                }
                 w.key("totalItems"); w.int(total)
                 w.key("totalPages"); w.int((total + Int64(query.perPage) - 1) / Int64(query.perPage))
             }
@@ -264,7 +312,8 @@ public final class RecordService: Sendable {
         let submittedKeys = Set(body.keys)
         let rule = try access(c.rules.create, c, requester: requester,
                               context: RuleContext(request: request, body: values.filter { submittedKeys.contains($0.key) },
-                                                   submittedKeys: submittedKeys))
+                                                   submittedKeys: submittedKeys),
+                              baseAlias: schema.dialect.quoteIdentifier(Self.newRecordName))
         return CreatePlan(collection: c, values: values, issues: issues, skip: skip, rule: rule)
     }
 

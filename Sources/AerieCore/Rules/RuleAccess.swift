@@ -27,6 +27,12 @@ struct QueryConditions {
         conditionArguments += sql.condition.arguments.map(QueryConditions.sqlValue)
     }
 
+    /// Adds one condition (a primary expression) with its arguments.
+    mutating func add(condition: SQLFragment) {
+        conditions.append(condition.sql)
+        conditionArguments += condition.arguments.map(QueryConditions.sqlValue)
+    }
+
     mutating func add(_ access: RuleAccess) {
         if case .restricted(let sql) = access { add(sql) }
     }
@@ -71,7 +77,8 @@ extension RecordService {
     func resolver(_ c: CompiledCollection, requester: Requester, context: RuleContext, clientFilter: Bool,
                   baseAlias: String? = nil, text: String? = nil) throws -> RecordFieldResolver {
         // The requester's record costs a query; load it only when the text reads one of its fields.
-        let needsRecord = text.map(Self.readsAuthRecordFields) ?? true
+        // A client filter may also pull in related collections' list rules (see RecordFieldResolver.guardJoin).
+        let needsRecord = text.map { Self.readsAuthRecordFields($0) || (clientFilter && schema.listRulesReadAuthRecord) } ?? true
         return RecordFieldResolver(schema: schema, base: c, baseAlias: baseAlias ?? c.table, requester: requester,
                                    authRecord: needsRecord ? try authRecord(for: requester) : nil, request: context.request,
                                    body: context.body, submittedKeys: context.submittedKeys, oldValues: context.oldValues,
@@ -82,8 +89,17 @@ extension RecordService {
     static func readsAuthRecordFields(_ text: String) -> Bool {
         let needle = Array("@request.auth.".utf8)
         let bytes = Array(text.utf8)
+        // A plain byte scan for '@' (the generic firstRange(of:) showed up in list profiles).
+        func find(from start: Int) -> Range<Int>? {
+            var k = start
+            while k + needle.count <= bytes.count {
+                if bytes[k] == UInt8(ascii: "@") && bytes[k..<(k + needle.count)].elementsEqual(needle) { return k..<(k + needle.count) }
+                k += 1
+            }
+            return nil
+        }
         var i = 0
-        while let r = bytes[i...].firstRange(of: needle) {
+        while let r = find(from: i) {
             var j = r.upperBound
             while j < bytes.count, bytes[j] == 95 || (bytes[j] | 0x20 >= 97 && bytes[j] | 0x20 <= 122) || (bytes[j] >= 48 && bytes[j] <= 57) { j += 1 }
             let name = String(decoding: bytes[r.upperBound..<j], as: UTF8.self)
@@ -134,8 +150,13 @@ extension RecordService {
         return try db.queryRow(query, args) != nil
     }
 
+    /// The name of the one-row CTE that holds a would-be record for its create rule.
+    static let newRecordName = "__new"
+
     /// Whether the would-be record `values` satisfies the create rule: the rule runs against a
-    /// one-row CTE named like the table, standing in for it (spec §7).
+    /// one-row CTE standing in for the record (spec §7). The CTE has its own name, so paths in the
+    /// rule that reach the collection's real table (`@collection.posts.*`, a relation to the same
+    /// collection, a back-relation) still read the stored rows.
     func newRecord(_ values: [String: JSON], of c: CompiledCollection, satisfies access: RuleAccess, db: Connection) throws -> Bool {
         guard case .restricted(let sql) = access else { return true }
         var conditions = QueryConditions()
@@ -147,7 +168,8 @@ extension RecordService {
             return f.sqlValue(values[f.name] ?? f.zeroValue)
         }
         args += conditions.arguments
-        let query = "WITH \(c.table) AS (SELECT \(columns)) SELECT 1 FROM \(c.table)\(conditions.joinSQL) WHERE \(conditions.whereSQL ?? "1") LIMIT 1"
+        let cte = q(Self.newRecordName)
+        let query = "WITH \(cte) AS (SELECT \(columns)) SELECT 1 FROM \(cte)\(conditions.joinSQL) WHERE \(conditions.whereSQL ?? "1") LIMIT 1"
         return try db.queryRow(query, args) != nil
     }
 }
