@@ -16,7 +16,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <signal.h>
+#include <malloc.h>
 
 /// errno is a macro over a thread-local; a function is simpler to call from Swift.
 static inline int aerie_errno(void) { return errno; }
+
+/// Fixes glibc's mmap threshold (M_MMAP_THRESHOLD is a macro); returns 1 on success.
+static inline int aerie_set_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
 #endif

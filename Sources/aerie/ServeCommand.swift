@@ -61,6 +61,7 @@ struct ServeCommand: Command {
         sigaddset(&stopSignals, SIGINT)
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        MemoryPolicy.applyServerDefaults()
         let (schema, source) = try SchemaSource.load(explicitPath: schemaPath)
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         // Workers block on SQLite; more of them than cores lets concurrent writes share one group

@@ -80,6 +80,8 @@ final class AerieProcess {
     private let output = OutputBox()
     /// The child's pid once launched; 0 before, so nothing is ever sent to `kill(0, …)` (our own group).
     private var pid: pid_t = 0
+    /// The child's pid (0 before launch), e.g. to read `/proc/<pid>/status`.
+    var processID: pid_t { pid }
     /// When `run()` was called, for start-up timings.
     let startedAt = ContinuousClock.now
 
