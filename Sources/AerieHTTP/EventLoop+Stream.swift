@@ -136,24 +136,9 @@ extension EventLoop {
     /// Reads until EAGAIN, dropping the bytes; EOF or an error closes the connection.
     private func discardInput(_ conn: Connection) {
         while conn.isReadable && conn.state == .streaming {
-            let result: IOResult<Int>
-            do {
-                result = try syscall("read") { read(conn.fd, scratch.baseAddress, scratch.count) }
-            } catch {
-                closeConnection(conn)
-                return
-            }
-            switch result {
-            case .wouldBlock:
-                conn.isReadable = false
-            case .done(0):
-                closeConnection(conn)
-                return
-            case .done(let n):
-                if n < scratch.count { conn.isReadable = false }
-                conn.drainedBytes += n
-                if conn.drainedBytes > Self.maxStreamInputBytes { closeConnection(conn); return }
-            }
+            guard let n = readIntoScratch(conn) else { return }
+            conn.drainedBytes += n
+            if conn.drainedBytes > Self.maxStreamInputBytes { closeConnection(conn); return }
         }
     }
 

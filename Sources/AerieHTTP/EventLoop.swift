@@ -295,30 +295,39 @@ final class EventLoop {
     private func readLoop(_ conn: Connection) {
         assertOnLoop()
         while conn.isReadable && (conn.state == .reading || conn.state == .draining) {
-            let result: IOResult<Int>
-            do {
-                result = try syscall("read") { read(conn.fd, scratch.baseAddress, scratch.count) }
-            } catch {
-                closeConnection(conn)
-                return
+            guard let n = readIntoScratch(conn) else { return }
+            if n == 0 { continue }
+            if conn.state == .draining {
+                conn.drainedBytes += n
+                if conn.drainedBytes > Self.maxDrainBytes { closeConnection(conn); return }
+                continue
             }
-            switch result {
-            case .wouldBlock:
-                conn.isReadable = false
-            case .done(0):
-                // EOF: no further request can complete (buffered input was already parsed).
-                closeConnection(conn)
-                return
-            case .done(let n):
-                // A short read on a stream socket means the receive queue is empty (epoll(7)).
-                if n < scratch.count { conn.isReadable = false }
-                if conn.state == .draining {
-                    conn.drainedBytes += n
-                    if conn.drainedBytes > Self.maxDrainBytes { closeConnection(conn); return }
-                    continue
-                }
-                ingest(conn, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-            }
+            ingest(conn, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+        }
+    }
+
+    /// One `read` into the loop's scratch buffer: the byte count (0 when the socket has nothing
+    /// now, which clears `isReadable`), or nil once EOF or an error has closed the connection.
+    func readIntoScratch(_ conn: Connection) -> Int? {
+        let result: IOResult<Int>
+        do {
+            result = try syscall("read") { read(conn.fd, scratch.baseAddress, scratch.count) }
+        } catch {
+            closeConnection(conn)
+            return nil
+        }
+        switch result {
+        case .wouldBlock:
+            conn.isReadable = false
+            return 0
+        case .done(0):
+            // EOF: no further request can complete (buffered input was already parsed).
+            closeConnection(conn)
+            return nil
+        case .done(let n):
+            // A short read on a stream socket means the receive queue is empty (epoll(7)).
+            if n < scratch.count { conn.isReadable = false }
+            return n
         }
     }
 

@@ -48,30 +48,8 @@ public final class RawHTTPClient {
     /// Connects to `host:port` (IPv4 literal or `localhost`); reads and writes time out after `timeout`.
     public init(host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(10)) throws {
         self.timeout = timeout
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw RawHTTPClientError("socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else {
-            Glibc.close(fd)
-            fd = -1   // deinit runs for a throwing init too; a second close could hit another test's socket
-            throw RawHTTPClientError("not an IPv4 address: \(host)")
-        }
-        let (seconds, attoseconds) = timeout.components
-        var tv = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        let socketFD = fd
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        if rc != 0 {
-            let code = errno
-            Glibc.close(fd)
-            fd = -1   // deinit runs for a throwing init too; a second close could hit another test's socket
-            throw RawHTTPClientError("connect: errno \(code)")
-        }
+        fd = -1   // deinit runs for a throwing init too; it must never close a descriptor it does not own
+        fd = try loopbackConnect(host: host, port: port, timeout: timeout)
     }
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
@@ -222,4 +200,36 @@ public final class RawHTTPClient {
             buffer.removeFirst(size + 2)
         }
     }
+}
+
+/// A connected TCP socket to `host:port` (IPv4 literal or `localhost`) with optional send/receive
+/// timeouts and receive buffer size; nothing is left open when it throws.
+func loopbackConnect(host: String = "127.0.0.1", port: Int, timeout: Duration? = nil, receiveBuffer: Int32? = nil) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { throw RawHTTPClientError("socket: errno \(errno)") }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else {
+        Glibc.close(fd)
+        throw RawHTTPClientError("not an IPv4 address: \(host)")
+    }
+    if let timeout {
+        let (seconds, attoseconds) = timeout.components
+        var tv = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+    if var size = receiveBuffer {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+    let rc = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    if rc != 0 {
+        let code = errno
+        Glibc.close(fd)
+        throw RawHTTPClientError("connect: errno \(code)")
+    }
+    return fd
 }

@@ -36,25 +36,8 @@ public final class SSEClient {
 
     /// Connects, sends the request and reads the head.
     public init(port: Int, path: String = "/api/realtime", headers extra: [(String, String)] = [], receiveBuffer: Int32? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw RawHTTPClientError("socket: errno \(errno)") }
-        if var size = receiveBuffer {
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-        let socketFD = fd
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        if rc != 0 {
-            let code = errno
-            Glibc.close(fd)
-            fd = -1
-            throw RawHTTPClientError("connect: errno \(code)")
-        }
+        fd = -1   // deinit runs for a throwing init too; it must never close a descriptor it does not own
+        fd = try loopbackConnect(port: port, receiveBuffer: receiveBuffer)
         var text = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
         for (name, value) in extra { text += "\(name): \(value)\r\n" }
         text += "\r\n"

@@ -44,12 +44,8 @@ let rulesSchema = #"""
     }
 
     func signUp(_ s: TestServer, _ email: String) throws -> (id: String, token: String) {
-        let created = try s.request("POST", "/api/collections/users/records",
-                                    json: ["email": .string(email), "password": "password-123", "passwordConfirm": "password-123"])
-        precondition(created.status == 200, created.text)
-        let login = try s.request("POST", "/api/collections/users/auth-with-password", json: ["identity": .string(email), "password": "password-123"])
-        precondition(login.status == 200, login.text)
-        return (created.json["id"]?.stringValue ?? "", login.json["token"]?.stringValue ?? "")
+        let signedIn = try s.signUp(email, password: "password-123")
+        return (signedIn.id, signedIn.token)
     }
 
     func world() throws -> World {

@@ -49,15 +49,20 @@ public enum SchemaLoader {
     static let reservedFieldNames: Set<String> = ["collectionId", "collectionName", "expand", "null", "true", "false", "_rowid_", "rowid", "oid"]
     static let reservedAuthFieldNames: Set<String> = ["passwordConfirm", "oldPassword"]
 
-    /// Parses and validates; `file` names the source in error messages.
-    public static func load(_ bytes: [UInt8], file: String) throws(SchemaError) -> Schema {
-        let root: JSON
+    /// Parses JSON leniently (comments, trailing commas); a syntax error is a `SchemaError` with
+    /// its line and column in `file`.
+    static func parseJSON(_ bytes: [UInt8], file: String) throws(SchemaError) -> JSON {
         do {
-            root = try JSONParser.parse(bytes, options: .lenient)
+            return try JSONParser.parse(bytes, options: .lenient)
         } catch {
             let (line, column) = JSONError.lineColumn(of: error.offset, in: bytes)
             throw SchemaError(file: file, issues: [SchemaIssue(path: "", message: "invalid JSON: \(error.reason)", line: line, column: column)])
         }
+    }
+
+    /// Parses and validates; `file` names the source in error messages.
+    public static func load(_ bytes: [UInt8], file: String) throws(SchemaError) -> Schema {
+        let root = try parseJSON(bytes, file: file)
         var builder = Builder()
         let schema = builder.build(root)
         if !builder.issues.isEmpty {

@@ -19,13 +19,7 @@ public enum PocketBaseImport {
     /// Converts `bytes` (PocketBase collections JSON) into a schema file.
     /// - Throws: `SchemaError` when the input is not a collections export or cannot be converted.
     public static func convert(_ bytes: [UInt8], file: String) throws -> Result {
-        let root: JSON
-        do {
-            root = try JSONParser.parse(bytes, options: .lenient)
-        } catch {
-            let (line, column) = JSONError.lineColumn(of: error.offset, in: bytes)
-            throw SchemaError(file: file, issues: [SchemaIssue(path: "", message: "invalid JSON: \(error.reason)", line: line, column: column)])
-        }
+        let root = try SchemaLoader.parseJSON(bytes, file: file)
         let list: [JSON]
         if let array = root.arrayValue {
             list = array
