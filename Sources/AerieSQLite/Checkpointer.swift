@@ -1,6 +1,9 @@
 // Aerie — background WAL checkpoints, off the write path
 // SPDX-License-Identifier: MIT
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Copies WAL frames back into the database file from a timer on its own serial queue and
 /// connection, so no write transaction ever pays for a checkpoint (and its fsync) inline.
@@ -16,8 +19,17 @@ final class Checkpointer: @unchecked Sendable {  // `connection` is confined to 
     private let queue = DispatchQueue(label: "aerie.sqlite.checkpointer")
     private let timer: any DispatchSourceTimer
     private var connection: Connection?
+    private let walPath: String
+    /// Called on the checkpointer's queue when the WAL file changed since the last tick.
+    private let onWALChange: @Sendable () -> Void
+    /// The WAL file's size, inode and modification time at the last tick.
+    private var lastWAL: [Int] = []
 
-    init(path: String, busyTimeoutMilliseconds: Int32, interval: Duration) throws {
+    /// - Parameter onWALChange: told when the WAL file changed between two ticks — the only way to
+    ///   notice commits by another process (`aerie records import` beside a running server).
+    init(path: String, busyTimeoutMilliseconds: Int32, interval: Duration, onWALChange: @escaping @Sendable () -> Void = {}) throws {
+        walPath = path + "-wal"
+        self.onWALChange = onWALChange
         connection = try Connection(path: path, readOnly: false, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         timer = DispatchSource.makeTimerSource(queue: queue)
         let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
@@ -31,12 +43,24 @@ final class Checkpointer: @unchecked Sendable {  // `connection` is confined to 
 
     private func tick() {
         guard let connection else { return }
+        noticeWALChange()
         // Errors (SQLITE_BUSY while another checkpoint runs) just mean "try again next tick".
         // The pragma answers (busy, frames in the WAL, frames checkpointed).
         guard let row = try? connection.queryRow("PRAGMA wal_checkpoint(PASSIVE)"), row.count == 3,
               case .integer(let frames) = row[1] else { return }
         if frames > Self.restartFrames {
             _ = try? connection.queryRow("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
+
+    private func noticeWALChange() {
+        var info = stat()
+        let now: [Int] = stat(walPath, &info) == 0
+            ? [Int(info.st_size), Int(info.st_ino), info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
+            : []
+        if now != lastWAL {
+            lastWAL = now
+            onWALChange()
         }
     }
 

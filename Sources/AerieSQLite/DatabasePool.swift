@@ -1,6 +1,7 @@
 // Aerie — one writer and N readers over a WAL database
 // SPDX-License-Identifier: MIT
 import AerieBase
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,6 +47,11 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
     private var pendingWrites: [PendingWrite] = []
     /// Runs WAL checkpoints in the background; set in init, stopped by `close()`.
     private var checkpointer: Checkpointer?
+    /// Counts changes to the database: bumped after every commit through this pool, and by the
+    /// checkpointer when another process's commit changed the WAL file.
+    private let generation = ChangeCounter()
+    /// Scalar results (list totals) of the current `writeGeneration`.
+    public let scalarCache = ScalarCache()
 
     /// Opens the writer now (creating the file and switching it to WAL before any reader
     /// exists) and readers lazily, up to `readerCount`, as concurrent reads need them.
@@ -58,7 +64,31 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
         // Checkpoints run on their own thread (Checkpointer), never inside a write transaction.
         try writer.execute("PRAGMA wal_autocheckpoint=0")
         self.writer = writer
-        checkpointer = try Checkpointer(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, interval: .milliseconds(250))
+        let generation = self.generation
+        checkpointer = try Checkpointer(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, interval: .milliseconds(250)) {
+            generation.bump()
+        }
+    }
+
+    /// A number that changes whenever the database may have changed: after each commit through
+    /// this pool at once, and within one checkpoint interval (250 ms) of a commit by another process.
+    public var writeGeneration: UInt64 { generation.value }
+
+    /// Marks the database as changed (after a commit), so results cached for the previous
+    /// generation are no longer used.
+    private func databaseChanged() { generation.bump() }
+
+    /// `queryScalar` on a reader, answered from `scalarCache` when the same query with the same
+    /// arguments already ran since the last change. The generation is read before the query's
+    /// snapshot starts, so a stored result is never older than the generation it is filed under.
+    /// Call it outside any open iteration on `db` (a running statement would pin an older snapshot).
+    public func cachedScalar(_ sql: String, _ arguments: [SQLValue], on db: Connection) throws -> SQLValue? {
+        guard !db.isInTransaction else { return try db.queryScalar(sql, arguments) }
+        let current = writeGeneration
+        if let value = scalarCache.value(sql, arguments, generation: current) { return value }
+        let value = try db.queryScalar(sql, arguments) ?? .null
+        scalarCache.store(value, sql, arguments, generation: current)
+        return value
     }
 
     deinit {
@@ -212,6 +242,7 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
                 if writer.isInTransaction { _ = try? writer.run("ROLLBACK") }
                 commitError = error
             }
+            databaseChanged()
         } else {
             commitError = Self.closedError()
         }
@@ -234,7 +265,10 @@ public final class DatabasePool: @unchecked Sendable {  // every `var` below is 
     @discardableResult
     public func writeWithoutTransaction<T>(_ body: (Connection) throws -> T) throws -> T {
         let writer = try checkOutWriter()
-        defer { checkInWriter() }
+        defer {
+            databaseChanged()
+            checkInWriter()
+        }
         return try body(writer)
     }
 
@@ -310,4 +344,11 @@ private final class PendingWrite: @unchecked Sendable {
     var commitError: (any Error)?
 
     init(_ run: @escaping (Connection) -> Void) { self.run = run }
+}
+
+/// A shared, atomically incremented counter (the pool's write generation).
+final class ChangeCounter: Sendable {
+    private let counter = Atomic<UInt64>(1)
+    var value: UInt64 { counter.load(ordering: .sequentiallyConsistent) }
+    func bump() { counter.add(1, ordering: .sequentiallyConsistent) }
 }

@@ -203,7 +203,7 @@ public final class RecordService: Sendable {
                 if !offset.overflow, rows < query.perPage, rows > 0 || query.page == 1 {
                     // A partial page is the last one: the total is known without counting.
                     total = offset.partialValue + Int64(rows)
-                } else if case .integer(let n)? = try db.queryScalar(countSQL, arguments) {
+                } else if case .integer(let n)? = try pool.cachedScalar(countSQL, arguments, on: db) {
                     total = n
                 } else {
                     total = 0
