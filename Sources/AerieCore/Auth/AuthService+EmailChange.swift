@@ -19,7 +19,7 @@ extension AuthService {
         }
         if c.schema.isSuperusers { throw CoreError.badRequest("All superusers can change their emails directly.") }
         guard let record = try pool.read({ db in try records.load(c, id: id, db: db) }) else { throw AuthService.authRequired }
-        let newEmail = body["newEmail"].map(Cast.string) ?? ""
+        let newEmail = try AuthService.formText(body, "newEmail")
         if let issue = AuthService.emailIssue(newEmail) { throw AuthService.validationFailed(["newEmail": issue]) }
         if newEmail == record["email"]?.stringValue {
             throw AuthService.validationFailed(["newEmail": FieldIssue("validation_not_in_invalid", "Must not be in list.")])
@@ -42,8 +42,8 @@ extension AuthService {
     public func confirmEmailChange(collection key: String, body: JSONObject) throws {
         let c = try authCollection(key)
         if c.schema.isSuperusers { throw CoreError.badRequest("All superusers can change their emails directly.") }
-        let token = body["token"].map(Cast.string) ?? ""
-        let password = body["password"].map(Cast.string) ?? ""
+        let token = try AuthService.formText(body, "token")
+        let password = try AuthService.formText(body, "password")
         var issues: [String: FieldIssue] = [:]
         var found: [String: JSON]?
         var newEmail = ""

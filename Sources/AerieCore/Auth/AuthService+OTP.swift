@@ -31,7 +31,7 @@ extension AuthService {
         let c = try authCollection(key)
         let options = c.schema.auth ?? AuthOptions()
         guard options.otpEnabled else { throw CoreError.forbidden("The collection is not configured to allow OTP authentication.") }
-        let email = body["email"].map(Cast.string) ?? ""
+        let email = try AuthService.formText(body, "email")
         if let issue = AuthService.emailIssue(email) { throw AuthService.validationFailed(["email": issue]) }
         try flows.consumeIdentity("mail:\(c.schema.id)", email)
         guard let record = try findByEmail(c, email), let recordID = record["id"]?.stringValue, let to = record["email"]?.stringValue else {
@@ -69,8 +69,8 @@ extension AuthService {
         let c = try authCollection(key)
         let options = c.schema.auth ?? AuthOptions()
         guard options.otpEnabled else { throw CoreError.forbidden("The collection is not configured to allow OTP authentication.") }
-        let otpID = body["otpId"].map(Cast.string) ?? ""
-        let password = body["password"].map(Cast.string) ?? ""
+        let otpID = try AuthService.formText(body, "otpId")
+        let password = try AuthService.formText(body, "password")
         var issues: [String: FieldIssue] = [:]
         if otpID.isEmpty { issues["otpId"] = .required } else if otpID.utf8.count > 255 {
             issues["otpId"] = FieldIssue("validation_length_out_of_range", "The length must be between 1 and 255.", params: ["min": 1, "max": 255])

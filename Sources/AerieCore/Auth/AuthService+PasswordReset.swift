@@ -13,7 +13,7 @@ extension AuthService {
         guard c.schema.auth?.passwordAuthEnabled ?? true else {
             throw CoreError.badRequest("The collection is not configured to allow password authentication.")
         }
-        let email = body["email"].map(Cast.string) ?? ""
+        let email = try AuthService.formText(body, "email")
         if let issue = AuthService.emailIssue(email) { throw AuthService.validationFailed(["email": issue]) }
         try flows.consumeIdentity("mail:\(c.schema.id)", email)
         guard let record = try findByEmail(c, email), let id = record["id"]?.stringValue, let to = record["email"]?.stringValue else { return }
@@ -26,9 +26,9 @@ extension AuthService {
     /// token's email is still its email → 204.
     public func confirmPasswordReset(collection key: String, body: JSONObject) throws {
         let c = try authCollection(key)
-        let token = body["token"].map(Cast.string) ?? ""
-        let password = body["password"].map(Cast.string) ?? ""
-        let confirm = body["passwordConfirm"].map(Cast.string) ?? ""
+        let token = try AuthService.formText(body, "token")
+        let password = try AuthService.formText(body, "password")
+        let confirm = try AuthService.formText(body, "passwordConfirm")
         var issues: [String: FieldIssue] = [:]
         var found: (CompiledCollection, [String: JSON], JSONObject)?
         if token.isEmpty {

@@ -60,13 +60,18 @@ extension AuthService {
             if let a = f as? AutodateField, a.onUpdate { assignments.append("\(q(f.name)) = ?"); args.append(.text(now)) }
         }
         args.append(.text(id))
+        let announce = records.changes.isObserved
+        let after: [String: JSON]?
         do {
-            _ = try pool.write { db in
+            after = try pool.write { db -> [String: JSON]? in
                 try db.run("UPDATE \(c.table) SET \(assignments.joined(separator: ", ")) WHERE \(q("id")) = ?", args)
+                return announce ? try records.load(c, id: id, db: db) : nil
             }
         } catch let error as SQLiteError where error.isUniqueConstraint {
             throw uniqueFailure
         }
+        // Realtime: announced like any update (rule-checked per subscriber; a rotated tokenKey unbinds).
+        if let after { records.changes.publish([RecordChange(action: .update, collectionID: c.schema.id, values: after)]) }
     }
 
     /// A fresh `tokenKey` value (ends every session of the record).

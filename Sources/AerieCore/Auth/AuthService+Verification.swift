@@ -15,7 +15,7 @@ extension AuthService {
     public func requestVerification(collection key: String, body: JSONObject) throws {
         let c = try authCollection(key)
         if c.schema.isSuperusers { throw CoreError.badRequest("All superusers are verified by default.") }
-        let email = body["email"].map(Cast.string) ?? ""
+        let email = try AuthService.formText(body, "email")
         if let issue = AuthService.emailIssue(email) { throw AuthService.validationFailed(["email": issue]) }
         try flows.consumeIdentity("mail:\(c.schema.id)", email)
         guard let record = try findByEmail(c, email), record["verified"]?.boolValue != true,
@@ -31,7 +31,7 @@ extension AuthService {
     public func confirmVerification(collection key: String, body: JSONObject) throws {
         let c = try authCollection(key)
         if c.schema.isSuperusers { throw CoreError.badRequest("All superusers are verified by default.") }
-        let token = body["token"].map(Cast.string) ?? ""
+        let token = try AuthService.formText(body, "token")
         guard !token.isEmpty else { throw AuthService.validationFailed(["token": .required]) }
         let claimedEmail = JWT.unverifiedClaims(token)?["email"]?.stringValue ?? ""
         guard !claimedEmail.isEmpty else {

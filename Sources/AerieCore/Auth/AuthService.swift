@@ -78,9 +78,9 @@ public final class AuthService: Sendable {
             throw CoreError.notFound("Missing or invalid auth collection context.")
         }
         guard options.passwordAuthEnabled else { throw CoreError.forbidden("The collection is not configured to allow password authentication.") }
-        let identity = body["identity"].map(Cast.string) ?? ""
-        let password = body["password"].map(Cast.string) ?? ""
-        let identityField = body["identityField"].map(Cast.string) ?? ""
+        let identity = try AuthService.formText(body, "identity")
+        let password = try AuthService.formText(body, "password")
+        let identityField = try AuthService.formText(body, "identityField")
         var issues = [String: FieldIssue]()
         for (name, value) in [("identity", identity), ("password", password)] {
             if value.isEmpty { issues[name] = .required } else if value.utf8.count > 255 {
@@ -124,9 +124,13 @@ public final class AuthService: Sendable {
         let response = try authResponse(c, record: record, token: token, caller: requester, viewer: me)
         if PasswordHash.needsRehash(hash) {
             let rehashed = PasswordHash.make(password: password)
-            _ = try? pool.write { db in
+            let announce = records.changes.isObserved
+            let after = try? pool.write { db -> [String: JSON]? in
                 try db.run("UPDATE \(c.table) SET \(q("password")) = ? WHERE \(q("id")) = ?", [.text(rehashed), .text(id)])
+                return announce ? try records.load(c, id: id, db: db) : nil
             }
+            // PocketBase saves the rehashed record through its normal update path, so subscribers hear of it.
+            if let after = after ?? nil { records.changes.publish([RecordChange(action: .update, collectionID: c.schema.id, values: after)]) }
         }
         return response
     }

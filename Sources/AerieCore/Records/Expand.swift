@@ -204,7 +204,8 @@ extension RecordService {
             let target = branch.target
             var conditions = QueryConditions()
             conditions.add(branch.access)
-            let serializer = RecordSerializer(collection: target, requester: requester)
+            // Managers of an expanded auth record see its email, as on a direct view.
+            let serializer = managerAware(RecordSerializer(collection: target, requester: requester), target, requester: requester, db: db)
             var bodies: [String: Int] = [:]
             var records: [[UInt8]] = []
             var nodes: [ExpandNode] = []
@@ -299,24 +300,32 @@ extension RecordService {
     /// A record held as values (after create or update) with its `expand`, read on a reader connection.
     func expandedRecord(_ values: [String: JSON], of c: CompiledCollection, expand: String,
                         requester: Requester, request: RequestInfo, db: Connection? = nil) throws -> [UInt8] {
-        let serializer = RecordSerializer(collection: c, requester: requester)
-        var w = JSONWriter(capacity: 512)
-        guard let plan = plan(expand: expand, for: c, requester: requester, request: request) else {
-            serializer.write(values: values, to: &w)
+        let plain = RecordSerializer(collection: c, requester: requester)
+        let plan = plan(expand: expand, for: c, requester: requester, request: request)
+        // A caller passing manageRule sees the record's email (spec §9.1): that takes a query.
+        var mayManage = false
+        if !requester.isSuperuser, requester.recordID != nil, c.schema.isAuth, case .expression = c.rules.manage { mayManage = true }
+        if plan == nil && !mayManage {
+            var w = JSONWriter(capacity: 512)
+            plain.write(values: values, to: &w)
             return w.bytes
         }
-        var open = JSONWriter(capacity: 512)
-        serializer.writeOpen(values: values, to: &open)
-        let node = ExpandNode(id: values["id"]?.stringValue ?? "", links: plan.links(of: values))
-        // Inside a batch the open write's connection sees the batch's own uncommitted rows.
-        if let db {
-            try writeExpanded([open.bytes], nodes: [node], plan: plan, requester: requester, db: db, to: &w)
-        } else {
-            try pool.read { db in
-                try writeExpanded([open.bytes], nodes: [node], plan: plan, requester: requester, db: db, to: &w)
+        let write = { (db: Connection) throws -> [UInt8] in
+            let serializer = self.managerAware(plain, c, requester: requester, db: db)
+            var w = JSONWriter(capacity: 512)
+            guard let plan else {
+                serializer.write(values: values, to: &w)
+                return w.bytes
             }
+            var open = JSONWriter(capacity: 512)
+            serializer.writeOpen(values: values, to: &open)
+            let node = ExpandNode(id: values["id"]?.stringValue ?? "", links: plan.links(of: values))
+            try self.writeExpanded([open.bytes], nodes: [node], plan: plan, requester: requester, db: db, to: &w)
+            return w.bytes
         }
-        return w.bytes
+        // Inside a batch the open write's connection sees the batch's own uncommitted rows.
+        if let db { return try write(db) }
+        return try pool.read(write)
     }
 }
 

@@ -65,9 +65,12 @@ extension RecordService {
     }
 
     /// Auth-collection rules for create (spec §9.1): password and confirmation, a fresh
-    /// tokenKey, `verified` only by superusers.
+    /// tokenKey, `verified` only by superusers and managers. Returns true when `verified` was set
+    /// by an auth record that may pass `manageRule`: the write then checks the rule against the
+    /// would-be record (see `insert`), as PocketBase does.
     func prepareAuthCreate(_ c: CollectionSchema, submitted: RecordInput, values: inout [String: JSON],
-                           issues: inout [String: FieldIssue], requester: Requester) throws {
+                           issues: inout [String: FieldIssue], requester: Requester, mayManage: Bool = false) throws -> Bool {
+        var needsManager = false
         let password = values["password"]?.stringValue ?? ""
         let confirm = submitted.form["passwordConfirm"].map(Cast.string) ?? ""
         if let issue = Self.passwordIssue(password, in: c) { issues["password"] = issue }
@@ -77,13 +80,14 @@ extension RecordService {
             issues["passwordConfirm"] = FieldIssue("validation_values_mismatch", "Values don't match.")
         }
         if !requester.isSuperuser && values["verified"]?.boolValue == true {
-            issues["verified"] = FieldIssue("validation_values_mismatch", "Values don't match.")
+            if mayManage { needsManager = true } else { issues["verified"] = FieldIssue("validation_values_mismatch", "Values don't match.") }
         }
         if c.isSuperusers { values["verified"] = .bool(true) }
         values["tokenKey"] = .string(RandomID.make(length: 50, alphabet: RandomID.alphanumeric))
         if issues["password"] == nil && issues["passwordConfirm"] == nil {
             values["password"] = .string(PasswordHash.make(password: password))
         }
+        return needsManager
     }
 
     /// Hashes a submitted password and checks `oldPassword` against the stored hash, outside the

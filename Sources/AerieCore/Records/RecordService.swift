@@ -276,6 +276,8 @@ public final class RecordService: Sendable {
         var issues: [String: FieldIssue]
         var skip: Set<String>
         var rule: RuleAccess
+        /// `manageRule` for the caller, when only a manager may create the record as submitted.
+        var manage: RuleAccess? = nil
     }
 
     /// Coerces the body, fills ids and autodates, hashes passwords and runs every validation
@@ -304,8 +306,14 @@ public final class RecordService: Sendable {
                 values[f.name] = .string(generated)
             }
         }
+        var manage: RuleAccess?
         if c.schema.isAuth {
-            try prepareAuthCreate(c.schema, submitted: submitted, values: &values, issues: &issues, requester: requester)
+            var mayManage = false
+            if !requester.isSuperuser, requester.recordID != nil, case .expression = c.rules.manage { mayManage = true }
+            if try prepareAuthCreate(c.schema, submitted: submitted, values: &values, issues: &issues, requester: requester, mayManage: mayManage) {
+                manage = try access(c.rules.manage, c, requester: requester, context: RuleContext(request: request),
+                                    baseAlias: schema.dialect.quoteIdentifier(Self.newRecordName))
+            }
         }
         let skip = Set(issues.keys).union(c.schema.isAuth ? ["password"] : [])
         validatePlainFields(c.schema, values: values, old: nil, skip: skip, into: &issues)
@@ -314,7 +322,7 @@ public final class RecordService: Sendable {
                               context: RuleContext(request: request, body: values.filter { submittedKeys.contains($0.key) },
                                                    submittedKeys: submittedKeys),
                               baseAlias: schema.dialect.quoteIdentifier(Self.newRecordName))
-        return CreatePlan(collection: c, values: values, issues: issues, skip: skip, rule: rule)
+        return CreatePlan(collection: c, values: values, issues: issues, skip: skip, rule: rule, manage: manage)
     }
 
     /// The serialized part of a create, inside an open write: the create rule, relation checks and the INSERT.
@@ -325,6 +333,10 @@ public final class RecordService: Sendable {
             throw CoreError.badRequest("Failed to create record.")
         }
         var issues = plan.issues
+        // manageRule, like the create rule, runs against the would-be record.
+        if let manage = plan.manage, try !newRecord(plan.values, of: c, satisfies: manage, db: db) {
+            issues["verified"] = FieldIssue("validation_values_mismatch", "Values don't match.")
+        }
         try validateRelations(c.schema, values: plan.values, old: nil, db: db, skip: plan.skip, into: &issues)
         if !issues.isEmpty { throw CoreError.badRequest("Failed to create record.", fields: issues) }
         let stmt = try db.cachedStatement(c.insertSQL)
