@@ -72,10 +72,10 @@ public final class APIResponder: HTTPResponder {
         let parts = path.split(separator: "/")
         if parts.count >= 4, parts[0] == "api", parts[1] == "collections", parts[3] == "records",
            let c = app.schema.collection(String(parts[2])) {
-            return c.bodyLimit - (32 << 20) + app.settings.current.int("limits.maxBodySize")
+            return c.bodyLimit - (32 << 20) + app.settings.maxBodySize
         }
         if path == "/api/batch" { return batchSettings.maxBodySize }
-        return app.settings.current.int("limits.maxBodySize")
+        return app.settings.maxBodySize
     }
 
     /// The directory to stream a request's body into instead of memory (large multipart record

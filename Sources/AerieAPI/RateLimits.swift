@@ -51,8 +51,8 @@ extension APIResponder {
     /// A 429 response when the request exceeds its rule, else nil. Off unless `rateLimits.enabled`;
     /// superusers and `rateLimits.excludedIPs` are never limited, as in PocketBase.
     func rateLimitResponse(_ request: HTTPRequest) -> HTTPResponse? {
+        guard app.settings.rateLimitsEnabled else { return nil }
         let settings = app.settings.current
-        guard settings.bool("rateLimits.enabled") else { return nil }
         let ip = clientIP(request, settings)
         if settings.list("rateLimits.excludedIPs").contains(ip) { return nil }
         let requester = app.auth.requester(authorization: request.header("authorization"))

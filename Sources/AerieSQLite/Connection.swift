@@ -54,10 +54,9 @@ public final class Connection {
             sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
             if !readOnly { try execute("PRAGMA journal_mode=WAL") }
             try execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY")
-            // Readers map the database file instead of copying every page they miss in their small
-            // page cache through pread (filtered lists and counts touch many rows). The map is
-            // shared with the OS page cache, so N readers do not cost N copies.
-            if readOnly { try execute("PRAGMA mmap_size=\(Self.readerMapBytes)") }
+            // No memory-mapped I/O (`mmap_size` stays 0): mapped readers made filtered lists ~11 %
+            // faster but updates ~25 % slower, since every checkpoint that grows the file makes
+            // each reader remap it (munmap, TLB shootdowns across cores).
         } catch {
             close()
             throw error
@@ -65,9 +64,6 @@ public final class Connection {
     }
 
     deinit { close() }
-
-    /// How much of the database file a read-only connection memory-maps (`PRAGMA mmap_size`).
-    public static let readerMapBytes = 1 << 30
 
     /// Finalizes cached statements and closes the connection; idempotent.
     ///
