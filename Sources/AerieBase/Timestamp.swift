@@ -101,6 +101,19 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `Sun, 06 Nov 1994 08:49:37 GMT`: RFC 9110's IMF-fixdate for HTTP dates. Mail (RFC 5322)
+    /// writes the same fields with a numeric zone: pass `zone: "+0000"`.
+    public func rfc1123(zone: String = "GMT") -> String {
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let c = components
+        let secs = seconds
+        let day = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(weekdays[Int((day % 7 + 7) % 7)]), \(two(c.day)) \(months[c.month - 1]) \(c.year) "
+            + "\(two(c.hour)):\(two(c.minute)):\(two(c.second)) \(zone)"
+    }
+
     /// Go's `time.Time.String()` layout in UTC: `2000-01-01 00:00:00 +0000 UTC`, with a trimmed
     /// fraction when there are milliseconds (`… 00:00:00.5 +0000 UTC`). PocketBase puts it in messages.
     public var goString: String {

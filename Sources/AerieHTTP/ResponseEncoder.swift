@@ -104,16 +104,9 @@ struct ResponseEncoder {
 
 /// IMF-fixdate formatting (RFC 9110 §5.6.7).
 package enum HTTPDate {
-    private static let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
     /// `Sun, 06 Nov 1994 08:49:37 GMT`.
     package static func format(seconds: Int64) -> [UInt8] {
-        let c = Timestamp(milliseconds: seconds * 1000).components
-        let dayIndex = Int(((seconds / 86400) % 7 + 7) % 7)  // 1970-01-01 was a Thursday
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let text = "\(days[dayIndex]), \(two(c.day)) \(months[c.month - 1]) \(c.year) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) GMT"
-        return Array(text.utf8)
+        Array(Timestamp(milliseconds: seconds * 1000).rfc1123().utf8)
     }
 }
 

@@ -27,9 +27,11 @@ def die(msg):
     sys.exit(1)
 
 
-def request(port, method, path, body=None, token=None, timeout=30.0):
-    """One HTTP request on a fresh connection; returns (status, parsed JSON or raw text)."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+def request(port, method, path, body=None, token=None, timeout=30.0, conn=None):
+    """One HTTP request, on `conn` when given (keep-alive) or else on a fresh connection;
+    returns (status, parsed JSON or raw text)."""
+    own = conn is None
+    conn = conn or http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         headers = {}
         data = None
@@ -46,7 +48,8 @@ def request(port, method, path, body=None, token=None, timeout=30.0):
         except ValueError:
             return resp.status, raw.decode(errors="replace")
     finally:
-        conn.close()
+        if own:
+            conn.close()
 
 
 # ---------------------------------------------------------------- freeport

@@ -66,28 +66,8 @@ def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def request(port, method, path, body=None, token=None, conn=None, timeout=30.0):
-    """One request (on `conn` when given, keep-alive); returns (status, parsed JSON or None)."""
-    own = conn is None
-    conn = conn or http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        headers = {}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if token:
-            headers["Authorization"] = token
-        conn.request(method, path, body=data, headers=headers)
-        resp = conn.getresponse()
-        raw = resp.read()
-        try:
-            return resp.status, (json.loads(raw) if raw else None)
-        except ValueError:
-            return resp.status, raw.decode(errors="replace")
-    finally:
-        if own:
-            conn.close()
+# One HTTP request, optionally on a keep-alive connection: the side-by-side harness's helper.
+from bench import request  # noqa: E402  (bench.py sits next to this script)
 
 
 def free_port():

@@ -41,7 +41,7 @@ public struct MailMessage: Sendable {
         var head = "From: \(from.header)\r\n"
         head += "To: \(to.map(\.header).joined(separator: ", "))\r\n"
         head += "Subject: \(MailMessage.encodedWord(MailMessage.singleLine(subject), quoted: false))\r\n"
-        head += "Date: \(MailMessage.rfc5322Date(date))\r\n"
+        head += "Date: \(date.rfc1123(zone: "+0000"))\r\n"  // RFC 5322 date-time
         head += "Message-ID: <\(id)>\r\n"
         head += "MIME-Version: 1.0\r\n"
         var body: String
@@ -91,27 +91,5 @@ public struct MailMessage: Sendable {
             return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
         return "=?utf-8?B?\(Base64.encode(Array(s.utf8)))?="
-    }
-
-    /// `Tue, 24 Nov 2026 15:47:22 +0000`.
-    static func rfc5322Date(_ t: Timestamp) -> String {
-        let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let seconds = t.seconds
-        let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - day * 86_400
-        // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-        let z = day + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let weekday = days[Int(((day % 7) + 7) % 7)]
-        return "\(weekday), \(two(d)) \(months[Int(m - 1)]) \(y) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) +0000"
     }
 }
