@@ -10,17 +10,33 @@ import Glibc
 /// with 130, so an interrupted command leaves nothing half-written. An open SQLite write
 /// transaction needs no help: it is rolled back the next time the database is opened.
 enum Interruption {
-    /// Call once, before any work, from a command that writes files.
+    /// Call once, before any work, from the thread that does the command's work (the main
+    /// thread): that thread is parked before the temporary files are removed, so it cannot
+    /// create one (SQLite's journal, say) between the removal and the exit.
     static func install() {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &set, nil)
+        let worker = pthread_self()
+        _ = interruptParked  // initialised here: the handler must not run a lazy initialiser
+        var park = sigaction()
+        park.__sigaction_handler.sa_handler = { _ in
+            interruptParked.pointee = 1
+            while true { pause() }
+        }
+        sigemptyset(&park.sa_mask)
+        sigaction(SIGUSR2, &park, nil)
         let queue = DispatchQueue(label: "aerie.interrupt")
         for sig in [SIGINT, SIGTERM] {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler {
+                // Park the worker (a signal handler runs once its current system call has
+                // returned), wait up to a second for it to say so, then clean up.
+                if pthread_kill(worker, SIGUSR2) == 0 {
+                    for _ in 0..<1000 where interruptParked.pointee == 0 { usleep(1000) }
+                }
                 TemporaryFiles.shared.removeAll()
                 printErr("aerie: interrupted; nothing was changed")
                 _exit(130)
@@ -33,6 +49,14 @@ enum Interruption {
     /// Keeps the signal sources alive for the life of the process.
     private static let sources = SourceList()
 }
+
+/// Set by the worker thread's SIGUSR2 handler once it is parked (a plain store is
+/// async-signal-safe; the interrupt thread polls it).
+nonisolated(unsafe) let interruptParked: UnsafeMutablePointer<sig_atomic_t> = {
+    let pointer = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 1)
+    pointer.initialize(to: 0)
+    return pointer
+}()
 
 /// The installed signal sources.
 // @unchecked Sendable: `list` is only touched while holding `lock`.
