@@ -117,9 +117,9 @@ public struct JSONWriter {
     public mutating func bool(_ value: Bool) {
         separate()
         if value {
-            bytes.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
+            appendASCII("true")
         } else {
-            bytes.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
+            appendASCII("false")
         }
         needsComma = true
     }
@@ -132,7 +132,7 @@ public struct JSONWriter {
     }
 
     private mutating func appendNull() {
-        bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        appendASCII("null")
     }
 
     /// Writes a whole `JSON` value; object members keep their order.
@@ -181,6 +181,13 @@ public struct JSONWriter {
     /// Writes an object key prepared once with `JSONWriter.encodedKey(_:)` (escaped, quoted,
     /// with its colon), for serializers that write the same keys for every row.
     public mutating func rawKey(_ encoded: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: encoded)
+        needsComma = false
+    }
+
+    /// `rawKey(_:)` for key bytes held in a larger buffer.
+    public mutating func rawKey(_ encoded: UnsafeRawBufferPointer) {
         separate()
         bytes.append(contentsOf: encoded)
         needsComma = false
@@ -258,6 +265,11 @@ public struct JSONWriter {
         return i
     }
 
+    @inline(__always)
+    private mutating func appendASCII(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
     private mutating func appendEscaped(_ string: String) {
         let done: Void? = string.utf8.withContiguousStorageIfAvailable { utf8 in
             appendEscaped(UnsafeRawBufferPointer(utf8), isValidUTF8: true)
@@ -269,7 +281,10 @@ public struct JSONWriter {
     }
 
     private mutating func appendEscaped(_ s: UnsafeRawBufferPointer, isValidUTF8: Bool) {
-        bytes.reserveCapacity(bytes.count + s.count + 2)
+        // Grow geometrically: reserving the exact size on every string would copy the whole
+        // buffer each time it is exceeded.
+        let needed = bytes.count + s.count + 2
+        if needed > bytes.capacity { bytes.reserveCapacity(Swift.max(needed, bytes.capacity * 2)) }
         bytes.append(UInt8(ascii: "\""))
         let hex: StaticString = "0123456789abcdef"
         let n = s.count
@@ -293,7 +308,7 @@ public struct JSONWriter {
                         length = UTF8Validation.sequenceLength(s, at: i)
                         if length == 0 {
                             JSONReader.append(s, runStart..<i, to: &bytes)
-                            bytes.append(contentsOf: [0x5C, 0x75, 0x66, 0x66, 0x66, 0x64])  // \ufffd
+                            appendASCII("\\ufffd")
                             i += 1
                             runStart = i
                             continue
@@ -302,7 +317,7 @@ public struct JSONWriter {
                     // U+2028 and U+2029 are valid in JSON but end lines in JavaScript (as Go escapes them).
                     if c == 0xE2 && length == 3 && s[i + 1] == 0x80 && s[i + 2] & 0xFE == 0xA8 {
                         JSONReader.append(s, runStart..<i, to: &bytes)
-                        bytes.append(contentsOf: [0x5C, 0x75, 0x32, 0x30, 0x32, s[i + 2] == 0xA8 ? 0x38 : 0x39])
+                        appendASCII(s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029")
                         i += 3
                         runStart = i
                         continue
@@ -314,7 +329,9 @@ public struct JSONWriter {
                 bytes.append(0x5C)
                 if e == UInt8(ascii: "u") {
                     let digits = hex.utf8Start
-                    bytes.append(contentsOf: [0x75, 0x30, 0x30, digits[Int(c >> 4)], digits[Int(c & 15)]])
+                    appendASCII("u00")
+                    bytes.append(digits[Int(c >> 4)])
+                    bytes.append(digits[Int(c & 15)])
                 } else {
                     bytes.append(e)
                 }

@@ -26,5 +26,6 @@ public struct BoolField: FieldType {
     public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) {
         writer.bool(statement.int64(column) != 0)
     }
+    public var columnFormat: ColumnFormat { .bool }
     public func optionsJSON() -> [(String, JSON)] { [] }
 }

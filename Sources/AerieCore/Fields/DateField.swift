@@ -50,6 +50,7 @@ public struct DateField: FieldType {
     public func sqlValue(_ value: JSON) -> SQLValue { .text(Cast.string(value)) }
     public func readValue(_ statement: Statement, _ column: Int32) -> JSON { .string(statement.string(column)) }
     public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) { writer.textColumn(statement, column) }
+    public var columnFormat: ColumnFormat { .text }
     public func optionsJSON() -> [(String, JSON)] { [("min", .string(min)), ("max", .string(max))] }
 }
 
@@ -83,5 +84,6 @@ public struct AutodateField: FieldType {
     public func sqlValue(_ value: JSON) -> SQLValue { .text(Cast.string(value)) }
     public func readValue(_ statement: Statement, _ column: Int32) -> JSON { .string(statement.string(column)) }
     public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) { writer.textColumn(statement, column) }
+    public var columnFormat: ColumnFormat { .text }
     public func optionsJSON() -> [(String, JSON)] { [("onCreate", .bool(onCreate)), ("onUpdate", .bool(onUpdate))] }
 }

@@ -74,6 +74,9 @@ public protocol FieldType: Sendable {
     var isReadOnly: Bool { get }
     /// Whether the value is output in record JSON (false for password).
     var isOutput: Bool { get }
+    /// How `writeValue` writes the column, for serializers that skip the call (`.custom` if
+    /// nothing simpler describes it).
+    var columnFormat: ColumnFormat { get }
 }
 
 extension FieldType {
@@ -81,6 +84,7 @@ extension FieldType {
     public var typeName: String { Self.typeName }
     public var isReadOnly: Bool { false }
     public var isOutput: Bool { true }
+    public var columnFormat: ColumnFormat { .custom }
     public func apply(_ modifier: FieldModifier, to current: JSON, operand: JSON) -> JSON? { nil }
 
     /// The field as collection JSON: common keys, then its options.
@@ -115,6 +119,7 @@ extension TextStoredField {
     public func sqlValue(_ value: JSON) -> SQLValue { .text(Cast.string(value)) }
     public func readValue(_ statement: Statement, _ column: Int32) -> JSON { .string(statement.string(column)) }
     public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) { writer.textColumn(statement, column) }
+    public var columnFormat: ColumnFormat { .text }
 }
 
 /// `onlyDomains` / `exceptDomains` of email and url fields (mutually exclusive, exact match).

@@ -45,7 +45,8 @@ public struct GeoPointField: FieldType {
         normalize(.string(statement.string(column)))
     }
     public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) {
-        writer.jsonColumn(statement, column, fallback: #"{"lon":0,"lat":0}"#)
+        writer.jsonColumn(statement, column, fallback: ColumnFormat.JSONFallback.origin.text)
     }
+    public var columnFormat: ColumnFormat { .json(.origin) }
     public func optionsJSON() -> [(String, JSON)] { [] }
 }

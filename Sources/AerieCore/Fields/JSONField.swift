@@ -62,6 +62,7 @@ public struct JSONField: FieldType {
     public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) {
         writer.jsonColumn(statement, column, fallback: "null")
     }
+    public var columnFormat: ColumnFormat { .json(.null) }
 
     public func optionsJSON() -> [(String, JSON)] { [("maxSize", .int(Int64(maxSize)))] }
 }

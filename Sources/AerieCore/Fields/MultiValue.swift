@@ -64,6 +64,7 @@ extension MultiValueField {
     public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) {
         if isMultiple { writer.jsonColumn(statement, column, fallback: "[]") } else { writer.textColumn(statement, column) }
     }
+    public var columnFormat: ColumnFormat { isMultiple ? .json(.emptyArray) : .text }
 
     func tooMany(_ count: Int, code: String = "validation_too_many_values") -> FieldIssue? {
         let limit = Swift.max(maxSelect, 1)

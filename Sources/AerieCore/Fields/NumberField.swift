@@ -72,6 +72,12 @@ public struct NumberField: FieldType {
     }
 
     public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) {
+        Self.write(statement, column, to: &writer)
+    }
+    public var columnFormat: ColumnFormat { .number }
+
+    /// An integer column as an integer, a float as Go formats it, NULL as 0.
+    static func write(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) {
         switch statement.columnType(column) {
         case .integer: writer.int(statement.int64(column))
         case .null: writer.int(0)

@@ -40,6 +40,7 @@ public struct PasswordField: TextStoredField {
 
     /// Never output; the serializer skips it (`isOutput`), this only guards direct use.
     public func writeValue(_ statement: Statement, _ column: Int32, to writer: inout JSONWriter) { writer.string("") }
+    public var columnFormat: ColumnFormat { .custom }
     public func optionsJSON() -> [(String, JSON)] {
         [("min", .int(Int64(min))), ("max", .int(Int64(max))), ("pattern", .string(pattern)), ("cost", .int(Int64(cost)))]
     }

@@ -50,8 +50,10 @@ struct CompiledCollection: Sendable {
     let emailColumn: Int?
     let emailVisibilityColumn: Int?
     let idColumn: Int
-    /// `"name":` of each output field, escaped once (RecordSerializer writes them per row).
-    let encodedKeys: [[UInt8]]
+    /// `"name":` of each output field, escaped once, back to back (RecordSerializer writes them per row).
+    let encodedKeys: [UInt8]
+    /// Per output field: its key in `encodedKeys`, hidden flag and column format.
+    let outputColumns: [OutputColumn]
     /// `"collectionId":"…","collectionName":"…"`, the members every record starts with.
     let encodedHeader: [UInt8]
 
@@ -75,7 +77,14 @@ struct CompiledCollection: Sendable {
         emailColumn = c.isAuth ? outputs.firstIndex { $0.name == "email" } : nil
         emailVisibilityColumn = c.isAuth ? outputs.firstIndex { $0.name == "emailVisibility" } : nil
         idColumn = outputs.firstIndex { $0.name == "id" } ?? 0
-        encodedKeys = outputs.map { JSONWriter.encodedKey($0.name) }
+        var keys: [UInt8] = [], compiledColumns: [OutputColumn] = []
+        for f in outputs {
+            let start = keys.count
+            keys += JSONWriter.encodedKey(f.name)
+            compiledColumns.append(OutputColumn(keyStart: start, keyEnd: keys.count, isHidden: f.base.hidden, format: f.columnFormat))
+        }
+        encodedKeys = keys
+        outputColumns = compiledColumns
         var header = JSONWriter(capacity: 96)
         header.key("collectionId"); header.string(c.id)
         header.key("collectionName"); header.string(c.name)

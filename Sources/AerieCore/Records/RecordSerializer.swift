@@ -35,10 +35,20 @@ struct RecordSerializer {
         }
         w.beginObject()
         w.rawMembers(c.encodedHeader)
-        for (i, f) in c.outputFields.enumerated() where isVisible(f) {
-            if i == c.emailColumn && !showEmail { continue }
-            w.rawKey(c.encodedKeys[i])
-            f.writeValue(row, Int32(i), to: &w)
+        let showHidden = requester.isSuperuser, hiddenEmail = showEmail ? -1 : (c.emailColumn ?? -1)
+        c.encodedKeys.withUnsafeBytes { keys in
+            c.outputColumns.withUnsafeBufferPointer { columns in
+                for i in 0..<columns.count {
+                    let column = columns[i]
+                    if (column.isHidden && !showHidden) || i == hiddenEmail { continue }
+                    w.rawKey(UnsafeRawBufferPointer(rebasing: keys[column.keyStart..<column.keyEnd]))
+                    if column.format == .custom {
+                        c.outputFields[i].writeValue(row, Int32(i), to: &w)
+                    } else {
+                        column.format.write(row, Int32(i), to: &w)
+                    }
+                }
+            }
         }
     }
 
