@@ -31,7 +31,8 @@ struct ParsedRules: Sendable {
 }
 
 /// A collection with the SQL text and column positions the hot paths need, computed once.
-struct CompiledCollection: Sendable {
+/// A class: it is handed around on every request, and copying it as a struct retained each of its members.
+final class CompiledCollection: Sendable {
     let schema: CollectionSchema
     /// Fields that appear in record JSON, in column order of `selectList`.
     let outputFields: [any FieldType]

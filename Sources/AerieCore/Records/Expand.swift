@@ -68,7 +68,8 @@ extension RecordService {
         }
 
         /// One usable branch; unusable ones (unknown field, locked view rule) are left out.
-        struct Branch {
+        /// A class, so walking the branches per row retains one reference, not every member.
+        final class Branch {
             let name: String
             let link: Link
             let target: CompiledCollection
@@ -76,6 +77,11 @@ extension RecordService {
             let access: RuleAccess
             /// What to expand inside each target record, nil when nothing.
             let nested: ExpandPlan?
+
+            init(name: String, link: Link, target: CompiledCollection, access: RuleAccess, nested: ExpandPlan?) {
+                self.name = name; self.link = link; self.target = target; self.access = access; self.nested = nested
+            }
+
             var isMultiple: Bool {
                 switch link {
                 case .relation(let f, _): f.isMultiple
@@ -317,6 +323,7 @@ extension RecordService {
     func writeExpanded(_ buffer: [UInt8], ends: [Int], nodes: [ExpandNode], plan: ExpandPlan, requester: Requester,
                        db: Connection, to w: inout JSONWriter) throws {
         let objects = try expandObjects(plan, parents: nodes, requester: requester, db: db)
+        w.bytes.reserveCapacity(w.bytes.count + buffer.count + (objects?.reduce(0) { $0 + $1.count + 12 } ?? 0) + ends.count + 2)
         var start = 0
         for (i, end) in ends.enumerated() {
             Self.writeClosing(buffer[start..<end], expand: objects?[i], to: &w)

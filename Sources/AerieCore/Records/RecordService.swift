@@ -167,7 +167,8 @@ public final class RecordService: Sendable {
         let expandPlan = plan(expand: query.expand, for: c, requester: requester, request: request)
         return try pool.read { db in
             let serializer = managerAware(plainSerializer, c, requester: requester, db: db)
-            var w = JSONWriter(capacity: 4096)
+            // Room for a typical page up front: growing by doubling would copy it several times.
+            var w = JSONWriter(capacity: 1024 + 640 * min(query.perPage, 100))
             w.beginObject()
             w.key("items")
             w.beginArray()
