@@ -164,7 +164,10 @@ struct RecordsCommand: Command {
         }
         let count: Int
         do {
-            count = try app.records.importRecords(collection: collection, next: next, progress: { progress.update($0, bytes: input.consumed) })
+            // A running server publishes the imported records to its realtime subscribers through the outbox.
+            let announce = ServerPresence.isServerRunning(directory: directory)
+            count = try app.records.importRecords(collection: collection, announce: announce, next: next,
+                                                  progress: { progress.update($0, bytes: input.consumed) })
         } catch let error as ImportError {
             progress.finish()
             throw CommandFailure("nothing was imported into \(collection):\n\(error)")
