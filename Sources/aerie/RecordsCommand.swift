@@ -24,7 +24,8 @@ struct RecordsCommand: Command {
         updated are kept when given. Every record is stored in one transaction, or, if any
         line is invalid, none is: errors name their line. The format defaults to csv for
         *.csv files and ndjson otherwise. Progress goes to stderr: a progress bar on a
-        terminal, a line every 100000 records otherwise.
+        terminal, a line every 100000 records otherwise. A server running on the same
+        directory sends each imported record to its realtime subscribers as a create event.
 
         Options:
           --format F   ndjson (default) or csv
