@@ -137,6 +137,28 @@ import Testing
         #expect(try guestStream.events(within: .milliseconds(300)).isEmpty)
     }
 
+    @Test func serveProcess_publishesImportedRecords_andLeavesNoOutboxRowsAfterStopping() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("schema.json", Self.publicSchema)
+        let server = try StartedServer(["--dir", "data", "--schema", "schema.json", "--quiet"], in: directory)
+        let sse = try SSEClient(port: server.port)
+        let first = try #require(try sse.nextEvent())
+        let r = try RawHTTPClient(port: server.port).request("POST", "/api/realtime", headers: [("Content-Type", "application/json")],
+                                                             body: JSON.object(["clientId": .string(first.id), "subscriptions": ["posts/*"]]).serialized())
+        #expect(r.status == 204)
+        try directory.write("posts.ndjson", (1...5).map { #"{"id":"\#(Self.postID("s", $0))","title":"s"}"# }.joined(separator: "\n"))
+        let imported = try aerie("records", "import", "posts", "posts.ndjson", "--dir", "data", in: directory)
+        #expect(imported.status == 0, "\(imported)")
+        let seen = try events(sse, through: Self.postID("s", 5))
+        #expect(seen.map { $0.data["record"]?["id"]?.stringValue ?? "" } == (1...5).map { Self.postID("s", $0) })
+        #expect(seen.allSatisfy { $0.event == "posts/*" && $0.data["action"] == "create" })
+        #expect(try server.stop().status == 0)
+        // Stopped: the presence lock is gone, so a new import queues nothing.
+        try directory.write("more.ndjson", #"{"title":"later"}"#)
+        #expect(try aerie("records", "import", "posts", "more.ndjson", "--dir", "data", in: directory).status == 0)
+        #expect(try outbox(directory).isEmpty)
+    }
+
     static let plainSchema = #"{"collections":[{"name":"posts","fields":[{"name":"title","type":"text","required":true}]}]}"#
 
     func outbox(_ directory: TemporaryDirectory) throws -> [[SQLValue]] {
