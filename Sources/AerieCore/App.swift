@@ -88,6 +88,7 @@ public final class App: Sendable {
                 try Migrator.apply(plan, on: db)
                 for step in plan.steps { Log.info("schema: \(step.summary)") }
                 try OTPStore.prepare(db)
+                try EventOutbox.prepare(db)
                 return (try loadSecrets(db, schema: schema), try SettingsStore.read(db), try loadTokenSecrets(db, schema: schema))
             }
             let settings = SettingsStore(pool: pool, stored: stored, environment: overrides)

@@ -41,6 +41,8 @@ public final class TestServer: @unchecked Sendable {  // used from one test at a
     public let server: HTTPServer
     public let port: Int
     public let directory: String
+    /// Publishes record events that other processes (`aerie records import`) queue in the outbox.
+    public let outbox: OutboxTailer
     public static let superuserEmail = "admin@example.com"
     public static let superuserPassword = "admin-password-123"
     private var cachedToken: String?
@@ -58,6 +60,7 @@ public final class TestServer: @unchecked Sendable {  // used from one test at a
         let parsed = try SchemaLoader.load(Array(schema.utf8), file: "test-schema.json")
         app = try App.open(directory: directory, schema: parsed, readerCount: 4)
         let responder = APIResponder(app: app)
+        outbox = try OutboxTailer(app: app, broker: responder.realtime)
         var config = HTTPServerConfiguration()
         config.port = 0
         config.loopCount = 1
@@ -73,6 +76,7 @@ public final class TestServer: @unchecked Sendable {  // used from one test at a
     public func stop() {
         server.shutdown(gracePeriod: .seconds(5))
         server.waitUntilStopped()
+        outbox.stop()
         app.close()
         _ = system("rm -rf '\(directory)'")
     }

@@ -24,7 +24,8 @@ struct RecordsCommand: Command {
         updated are kept when given. Every record is stored in one transaction, or, if any
         line is invalid, none is: errors name their line. The format defaults to csv for
         *.csv files and ndjson otherwise. Progress goes to stderr: a progress bar on a
-        terminal, a line every 100000 records otherwise.
+        terminal, a line every 100000 records otherwise. A server running on the same
+        directory sends each imported record to its realtime subscribers as a create event.
 
         Options:
           --format F   ndjson (default) or csv
@@ -164,7 +165,10 @@ struct RecordsCommand: Command {
         }
         let count: Int
         do {
-            count = try app.records.importRecords(collection: collection, next: next, progress: { progress.update($0, bytes: input.consumed) })
+            // A running server publishes the imported records to its realtime subscribers through the outbox.
+            let announce = ServerPresence.isServerRunning(directory: directory)
+            count = try app.records.importRecords(collection: collection, announce: announce, next: next,
+                                                  progress: { progress.update($0, bytes: input.consumed) })
         } catch let error as ImportError {
             progress.finish()
             throw CommandFailure("nothing was imported into \(collection):\n\(error)")

@@ -84,6 +84,9 @@ struct ServeCommand: Command {
         Log.setLevel(settings.logLevel)
         let responder = APIResponder(app: app, cors: CORSPolicy(allowedOrigins: origins ?? settings.list("cors.origins")),
                                      batch: BatchSettings(settings))
+        // Record events that `aerie records import` queues while this server runs (EventOutbox).
+        let outbox: OutboxTailer
+        do { outbox = try OutboxTailer(app: app, broker: responder.realtime) } catch { app.close(); throw CommandFailure("\(error)") }
         var config = HTTPServerConfiguration()
         config.host = host
         config.port = port
@@ -105,6 +108,7 @@ struct ServeCommand: Command {
         do {
             bound = try server.start()
         } catch {
+            outbox.stop()
             app.close()
             throw CommandFailure("cannot listen on \(host):\(port): \(error)")
         }
@@ -129,6 +133,7 @@ struct ServeCommand: Command {
         sources.forEach { $0.cancel() }
         // Mail queued by the last requests (verification, reset, OTP) is still delivered.
         if !app.mailer.waitUntilIdle(seconds: 10) { printErr("aerie: some queued mail was not sent") }
+        outbox.stop()
         app.close()
         printErr("aerie: stopped")
     }

@@ -92,6 +92,9 @@ public final class RealtimeBroker: Sendable {
     /// Connected clients.
     public var clientCount: Int { state.withLock { $0.clients.count } }
 
+    /// Deliveries queued for the broker thread and not yet made (producers may wait on it).
+    var pendingDeliveryCount: Int { state.withLock { $0.pendingDeliveries } }
+
     /// Replaces a client's subscriptions and binds it to `requester` (spec §11.2). A guest client
     /// may become authenticated; an authenticated one may not change its auth.
     /// - Throws: `CoreError` 404 for an unknown client, 400 when the request comes from another

@@ -65,7 +65,10 @@ extension RecordService {
     /// - Parameters:
     ///   - next: the next input record, or nil at the end.
     ///   - progress: called with the number of records read so far, every 1000 records.
-    public func importRecords(collection key: String, next: () throws -> ImportItem?, progress: (Int) -> Void = { _ in }) throws -> Int {
+    ///   - announce: also queue a `create` event per record in the `_events` outbox, in the same
+    ///     transaction, for a server running on the directory to publish (`EventOutbox`).
+    public func importRecords(collection key: String, announce: Bool = false, next: () throws -> ImportItem?,
+                              progress: (Int) -> Void = { _ in }) throws -> Int {
         let c = try lookup(key)
         let admin = Requester(collectionID: nil, recordID: nil, isSuperuser: true)
         let dates = c.schema.fields.filter { $0 is AutodateField }.map(\.name)
@@ -96,6 +99,9 @@ extension RecordService {
                         // Inserting after an earlier failure is harmless (the transaction is rolled
                         // back at the end) and checks unique indexes for every line.
                         try insert(plan, db: db)
+                        if announce, issues.isEmpty {
+                            try EventOutbox.append(.create, collectionID: c.schema.id, recordID: plan.values["id"]?.stringValue ?? "", db: db)
+                        }
                     } catch CoreError.badRequest(let message, let fields) {
                         let details = fields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.message)" }
                         fail(line, details.isEmpty ? message : details.joined(separator: "; "))
