@@ -172,9 +172,10 @@ extension RecordService {
     /// `serializer` able to show emails to managers: each record whose email would be hidden is
     /// checked against `manageRule` on `db` (one indexed query per such record, only when the
     /// collection has an expression `manageRule` and the caller is an auth record).
-    func managerAware(_ serializer: RecordSerializer, _ c: CompiledCollection, requester: Requester, db: Connection) -> RecordSerializer {
+    func managerAware(_ serializer: RecordSerializer, _ c: CompiledCollection, requester: Requester,
+                      context: RuleContext = RuleContext(), db: Connection) -> RecordSerializer {
         guard !requester.isSuperuser, requester.recordID != nil, c.schema.isAuth, case .expression = c.rules.manage,
-              let access = try? access(c.rules.manage, c, requester: requester) else { return serializer }
+              let access = try? access(c.rules.manage, c, requester: requester, context: context) else { return serializer }
         var out = serializer
         out.isManaged = { id in (try? self.row(id, of: c, satisfies: access, db: db)) ?? false }
         return out

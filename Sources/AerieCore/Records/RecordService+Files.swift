@@ -31,7 +31,7 @@ extension RecordService {
         }
         // Committed: whatever the plain create does after its write (change events…) belongs here too.
         changes.publish([RecordChange(action: .create, collectionID: c.schema.id, values: plan.values)])
-        return try expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request)
+        return try expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request, context: plan.context)
     }
 
     /// `PATCH /records/{id}` with optional uploads; files the update replaces or removes are

@@ -54,7 +54,8 @@ public struct RecordTransaction {
         }
         try service.insert(plan, db: db)
         log.append(RecordChange(action: .create, collectionID: c.schema.id, values: plan.values))
-        return try service.expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request, db: db)
+        return try service.expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request,
+                                          context: plan.context, db: db)
     }
 
     /// Updates a record, as `PATCH /records/{id}` (with its uploads, if any); returns the response JSON.
