@@ -1,4 +1,4 @@
-// Aerie — manageRule on create sees @request.body, as PocketBase 0.40 does
+// Aerie — manageRule on create and update sees @request.body, as PocketBase 0.40 does
 // SPDX-License-Identifier: MIT
 import AerieJSON
 import AerieTesting
@@ -11,7 +11,7 @@ let manageBodySchema = #"""
     { "name": "members", "type": "auth",
       "fields": [ { "name": "role", "type": "text" } ],
       "manageRule": "@request.auth.role = 'admin' && @request.body.role != 'owner'",
-      "listRule": "", "viewRule": "", "createRule": "", "updateRule": "id = @request.auth.id" }
+      "listRule": "", "viewRule": "", "createRule": "", "updateRule": "id = @request.auth.id || @request.auth.role = 'admin'" }
   ]
 }
 """#
@@ -85,5 +85,37 @@ let manageBodySchema = #"""
         #expect(refused.status == 400, "\(refused.text)")
         #expect(refused.json["data"]?["requests"]?["0"]?["response"]?["data"]?["verified"]?["code"]?.stringValue
                     == "validation_values_mismatch", "\(refused.text)")
+    }
+
+    @Test func update_ManageRuleReadsBody_LikePocketBase() throws {
+        let s = try TestServer(schema: manageBodySchema); defer { s.stop() }
+        let (admin, _) = try signedIn(s)
+        let target = try s.signUp("m3@example.com", in: "members", fields: ["role": "member"])
+        func patch(_ body: JSON) throws -> TestResponse {
+            try s.request("PATCH", "/api/collections/members/records/\(target.id)", json: body, token: admin)
+        }
+        func mismatch(_ field: String) -> JSON {
+            ["data": [.init(stringLiteral: field): ["code": "validation_values_mismatch", "message": "Values don't match."]],
+             "message": "Failed to update record.", "status": 400]
+        }
+        // Manager rights hold for this body: verified may change, and the email is shown.
+        let member = try patch(["verified": true, "role": "member"])
+        #expect(member.status == 200, "\(member.text)")
+        #expect(member.json["verified"]?.boolValue == true)
+        #expect(member.json["email"]?.stringValue == "m3@example.com")
+        // The body names an owner: no manager rights, so verified and email are refused.
+        #expect(try patch(["verified": false, "role": "owner"]).json == mismatch("verified"))
+        #expect(try patch(["email": "new@example.com", "role": "owner"]).json == mismatch("email"))
+        let password = try patch(["password": "password-2", "passwordConfirm": "password-2", "role": "owner"])
+        #expect(password.json["data"]?["oldPassword"]?["code"]?.stringValue == "validation_required", "\(password.text)")
+        // A plain update to owner passes the update rule; the response hides the email.
+        let owner = try patch(["role": "owner"])
+        #expect(owner.status == 200, "\(owner.text)")
+        #expect(owner.json["role"]?.stringValue == "owner")
+        #expect(owner.json["email"] == nil, "\(owner.text)")
+        // Back to member in the same request: a manager again, so the email may change.
+        let moved = try patch(["email": "new@example.com", "role": "member"])
+        #expect(moved.status == 200, "\(moved.text)")
+        #expect(moved.json["email"]?.stringValue == "new@example.com")
     }
 }

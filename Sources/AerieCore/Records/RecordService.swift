@@ -309,7 +309,7 @@ public final class RecordService: Sendable {
             }
         }
         var manage: RuleAccess?
-        let context = createContext(values, body: body, request: request)
+        let context = bodyContext(values, body: body, request: request)
         if c.schema.isAuth {
             var mayManage = false
             if !requester.isSuperuser, requester.recordID != nil, case .expression = c.rules.manage { mayManage = true }
@@ -326,9 +326,9 @@ public final class RecordService: Sendable {
         return CreatePlan(collection: c, values: values, issues: issues, skip: skip, rule: rule, manage: manage, context: context)
     }
 
-    /// What the create and manage rules of a create see: the request, and the submitted keys'
-    /// coerced values as `@request.body`.
-    func createContext(_ values: [String: JSON], body: JSONObject, request: RequestInfo) -> RuleContext {
+    /// What rules see of a create or update: the request, and the submitted keys' coerced
+    /// values as `@request.body` (the create, update and manage rules, and the response's email check).
+    func bodyContext(_ values: [String: JSON], body: JSONObject, request: RequestInfo) -> RuleContext {
         let submittedKeys = Set(body.keys)
         return RuleContext(request: request, body: values.filter { submittedKeys.contains($0.key) }, submittedKeys: submittedKeys)
     }
@@ -365,7 +365,7 @@ public final class RecordService: Sendable {
         let c = try lookup(key)
         try checkUpdatable(c, requester: requester)
         // scrypt takes ~0.2 s: hash a new password and check the old one before taking the writer.
-        let secrets = c.schema.isAuth ? try passwordWork(c, id: id, body: body, requester: requester) : PasswordWork()
+        let secrets = c.schema.isAuth ? try passwordWork(c, id: id, body: body, requester: requester, request: request) : PasswordWork()
         // Optimistic: plan the change from a snapshot on a reader, then, under the writer, apply it
         // only if the row is still that snapshot (else plan again there). The serialized part is
         // one point read, relation checks and the UPDATE.
@@ -375,7 +375,8 @@ public final class RecordService: Sendable {
             try applyUpdate(c, id: id, body: body, planned: planned, requester: requester, request: request, work: secrets, db: db)
         }
         changes.publish([RecordChange(action: .update, collectionID: c.schema.id, values: values)])
-        return try expandedRecord(values, of: c, expand: expand, requester: requester, request: request)
+        return try expandedRecord(values, of: c, expand: expand, requester: requester, request: request,
+                                  context: bodyContext(values, body: body, request: request))
     }
 
     func checkUpdatable(_ c: CompiledCollection, requester: Requester) throws {
