@@ -164,11 +164,57 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    /// Inserts trusted JSON text verbatim as one value (or the start of one, continued with `appendRaw`).
+    public mutating func rawJSON(_ json: ArraySlice<UInt8>) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
     /// Inserts trusted, already valid JSON text verbatim as one value.
     public mutating func rawJSON(_ json: [UInt8]) {
         separate()
         bytes.append(contentsOf: json)
         needsComma = true
+    }
+
+    /// Writes an object key prepared once with `JSONWriter.encodedKey(_:)` (escaped, quoted,
+    /// with its colon), for serializers that write the same keys for every row.
+    public mutating func rawKey(_ encoded: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: encoded)
+        needsComma = false
+    }
+
+    /// Inserts trusted, already valid object members (`"a":1,"b":2`) verbatim.
+    public mutating func rawMembers(_ members: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: members)
+        needsComma = true
+    }
+
+    /// Appends trusted bytes with no separator and no change to the comma state: for continuing
+    /// a value written with `rawJSON` (e.g. closing an object left open).
+    public mutating func appendRaw(_ raw: [UInt8]) {
+        bytes.append(contentsOf: raw)
+    }
+
+    /// Appends a slice of trusted bytes like `appendRaw(_:)`.
+    public mutating func appendRaw(_ raw: ArraySlice<UInt8>) {
+        bytes.append(contentsOf: raw)
+    }
+
+    /// Forgets that a value was written at the current level, so the next value gets no
+    /// comma: for writing several independent values into one scratch buffer.
+    public mutating func resetSeparator() {
+        needsComma = false
+    }
+
+    /// `"key":` escaped, for `rawKey(_:)`.
+    public static func encodedKey(_ key: String) -> [UInt8] {
+        var w = JSONWriter(capacity: key.utf8.count + 3)
+        w.key(key)
+        return w.bytes
     }
 
     // MARK: - Escaping

@@ -25,6 +25,13 @@ extension MultiValueField {
     /// The value as a list, whatever its shape.
     func list(_ value: JSON) -> [String] { Cast.uniqueStrings(value) }
 
+    /// The list stored in a column, read without building a JSON value for single values.
+    func list(_ statement: Statement, _ column: Int32) -> [String] {
+        if isMultiple { return list(readValue(statement, column)) }
+        let value = statement.string(column)
+        return value.isEmpty ? [] : [value]
+    }
+
     public func apply(_ modifier: FieldModifier, to current: JSON, operand: JSON) -> JSON? {
         let old = list(current), extra = Cast.uniqueStrings(operand)
         let merged: [String]

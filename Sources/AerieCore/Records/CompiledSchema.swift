@@ -50,6 +50,10 @@ struct CompiledCollection: Sendable {
     let emailColumn: Int?
     let emailVisibilityColumn: Int?
     let idColumn: Int
+    /// `"name":` of each output field, escaped once (RecordSerializer writes them per row).
+    let encodedKeys: [[UInt8]]
+    /// `"collectionId":"…","collectionName":"…"`, the members every record starts with.
+    let encodedHeader: [UInt8]
 
     init(_ c: CollectionSchema, dialect: any SQLDialect) throws(FilterError) {
         schema = c
@@ -71,6 +75,11 @@ struct CompiledCollection: Sendable {
         emailColumn = c.isAuth ? outputs.firstIndex { $0.name == "email" } : nil
         emailVisibilityColumn = c.isAuth ? outputs.firstIndex { $0.name == "emailVisibility" } : nil
         idColumn = outputs.firstIndex { $0.name == "id" } ?? 0
+        encodedKeys = outputs.map { JSONWriter.encodedKey($0.name) }
+        var header = JSONWriter(capacity: 96)
+        header.key("collectionId"); header.string(c.id)
+        header.key("collectionName"); header.string(c.name)
+        encodedHeader = header.bytes
     }
 
     /// A row selected with `allColumns` as values by field name.

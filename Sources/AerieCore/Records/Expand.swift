@@ -97,7 +97,7 @@ extension RecordService {
         func links(of row: Statement) -> [[String]] {
             branches.map { b in
                 guard case .relation(let f, let column) = b.link else { return [] }
-                return f.list(f.readValue(row, column))
+                return f.list(row, column)
             }
         }
 
@@ -151,7 +151,7 @@ extension RecordService {
     /// `comments_via_post` → (`comments`, `post`), splitting at the last `_via_` as PocketBase's
     /// greedy `^(\w+)_via_(\w+)$` does; also the deprecated `comments(post)` form.
     static func backRelationParts(_ name: String) -> (String, String)? {
-        if let via = name.utf8.ranges(of: "_via_".utf8).last {
+        if let via = lastVia(in: name) {
             guard let source = String(name.utf8[..<via.lowerBound]), let field = String(name.utf8[via.upperBound...]),
                   !source.isEmpty, !field.isEmpty else { return nil }
             return (source, field)
@@ -160,6 +160,19 @@ extension RecordService {
             let source = String(name[..<open]), field = String(name[name.index(after: open)..<name.index(before: name.endIndex)])
             guard !source.isEmpty, !field.isEmpty, !field.contains("(") else { return nil }
             return (source, field)
+        }
+        return nil
+    }
+
+    /// The last `_via_` in `name` (a plain byte scan: this runs for every expand branch of every request).
+    private static func lastVia(in name: String) -> Range<String.UTF8View.Index>? {
+        let utf8 = name.utf8
+        let pattern: [UInt8] = Array("_via_".utf8)
+        guard utf8.count >= pattern.count else { return nil }
+        var end = utf8.endIndex
+        while let start = utf8.index(end, offsetBy: -pattern.count, limitedBy: utf8.startIndex) {
+            if utf8[start..<end].elementsEqual(pattern) { return start..<end }
+            end = utf8.index(before: end)
         }
         return nil
     }
@@ -206,8 +219,10 @@ extension RecordService {
             conditions.add(branch.access)
             // Managers of an expanded auth record see its email, as on a direct view.
             let serializer = managerAware(RecordSerializer(collection: target, requester: requester), target, requester: requester, db: db)
+            // Each visible record, open (no closing brace), back to back in one buffer.
             var bodies: [String: Int] = [:]
-            var records: [[UInt8]] = []
+            var store = JSONWriter(capacity: 320 * unique.count)
+            var records: [Range<Int>] = []
             var nodes: [ExpandNode] = []
             if !unique.isEmpty {
                 // The ids travel as one JSON array, so the SQL text (and its cached statement) is the
@@ -216,24 +231,30 @@ extension RecordService {
                 if let rule = conditions.whereSQL { sql += " AND " + rule }
                 let arguments = conditions.joinArguments + [Self.jsonArray(unique)] + conditions.conditionArguments
                 try db.query(sql, arguments) { row in
-                    var w = JSONWriter(capacity: 256)
-                    serializer.writeOpen(row: row, to: &w)
+                    let start = store.bytes.count
+                    store.resetSeparator()
+                    serializer.writeOpen(row: row, to: &store)
                     let id = row.string(Int32(target.idColumn))
                     bodies[id] = records.count
-                    records.append(w.bytes)
+                    records.append(start..<store.bytes.count)
                     if let nested = branch.nested { nodes.append(ExpandNode(id: id, links: nested.links(of: row))) }
                 }
             }
             // Nested expands sit inside each expanded record's own `expand` (spec §4.3).
+            var inner: [[UInt8]]?
             if let nested = branch.nested {
-                guard let inner = try expandObjects(nested, parents: nodes, requester: requester, db: db) else { continue }
-                for i in records.indices {
-                    records[i] += Array(#","expand":"#.utf8)
-                    records[i] += inner[i]
-                }
+                guard let objects = try expandObjects(nested, parents: nodes, requester: requester, db: db) else { continue }
+                inner = objects
             }
-            for i in records.indices { records[i].append(UInt8(ascii: "}")) }
             resolvedAny = true
+            func append(record r: Int, to piece: inout [UInt8]) {
+                piece.append(contentsOf: store.bytes[records[r]])
+                if let inner {
+                    piece.append(contentsOf: Self.expandKey)
+                    piece.append(contentsOf: inner[r])
+                }
+                piece.append(UInt8(ascii: "}"))
+            }
 
             var key = JSONWriter(capacity: branch.name.utf8.count + 3)
             key.string(branch.name)
@@ -241,23 +262,26 @@ extension RecordService {
                 // Missing and forbidden ids are skipped; the field's order is kept.
                 let found = ids.compactMap { bodies[$0] }
                 guard let first = found.first else { continue }
-                if !pieces[p].isEmpty { pieces[p].append(UInt8(ascii: ",")) }
+                pieces[p].append(UInt8(ascii: pieces[p].isEmpty ? "{" : ","))
                 pieces[p] += key.bytes
                 pieces[p].append(UInt8(ascii: ":"))
                 if branch.isMultiple {
                     pieces[p].append(UInt8(ascii: "["))
                     for (n, r) in found.enumerated() {
                         if n > 0 { pieces[p].append(UInt8(ascii: ",")) }
-                        pieces[p] += records[r]
+                        append(record: r, to: &pieces[p])
                     }
                     pieces[p].append(UInt8(ascii: "]"))
                 } else {
-                    pieces[p] += records[first]
+                    append(record: first, to: &pieces[p])
                 }
             }
         }
         guard resolvedAny else { return nil }
-        return pieces.map { [UInt8(ascii: "{")] + $0 + [UInt8(ascii: "}")] }
+        for p in pieces.indices {
+            if pieces[p].isEmpty { pieces[p] = [UInt8(ascii: "{"), UInt8(ascii: "}")] } else { pieces[p].append(UInt8(ascii: "}")) }
+        }
+        return pieces
     }
 
     /// Ids of the records of `source` whose relation `field` points at each parent, at most
@@ -286,15 +310,30 @@ extension RecordService {
     func writeExpanded(_ bodies: [[UInt8]], nodes: [ExpandNode], plan: ExpandPlan, requester: Requester,
                        db: Connection, to w: inout JSONWriter) throws {
         let objects = try expandObjects(plan, parents: nodes, requester: requester, db: db)
-        for (i, body) in bodies.enumerated() {
-            var record = body
-            if let objects {
-                record += Array(#","expand":"#.utf8)
-                record += objects[i]
-            }
-            record.append(UInt8(ascii: "}"))
-            w.rawJSON(record)
+        for (i, body) in bodies.enumerated() { Self.writeClosing(body[...], expand: objects?[i], to: &w) }
+    }
+
+    /// The same for open records held back to back in one buffer, `ends[i]` closing record i.
+    func writeExpanded(_ buffer: [UInt8], ends: [Int], nodes: [ExpandNode], plan: ExpandPlan, requester: Requester,
+                       db: Connection, to w: inout JSONWriter) throws {
+        let objects = try expandObjects(plan, parents: nodes, requester: requester, db: db)
+        var start = 0
+        for (i, end) in ends.enumerated() {
+            Self.writeClosing(buffer[start..<end], expand: objects?[i], to: &w)
+            start = end
         }
+    }
+
+    private static let expandKey = Array(#","expand":"#.utf8)
+
+    /// One open record as an array element: its members, its `expand` if any, its closing brace.
+    private static func writeClosing(_ open: ArraySlice<UInt8>, expand: [UInt8]?, to w: inout JSONWriter) {
+        w.rawJSON(open)
+        if let expand {
+            w.appendRaw(expandKey)
+            w.appendRaw(expand)
+        }
+        w.appendRaw([UInt8(ascii: "}")])
     }
 
     /// A record held as values (after create or update) with its `expand`, read on a reader connection.

@@ -34,11 +34,10 @@ struct RecordSerializer {
                 || isManaged?(row.string(Int32(c.idColumn))) == true
         }
         w.beginObject()
-        w.key("collectionId"); w.string(c.schema.id)
-        w.key("collectionName"); w.string(c.schema.name)
+        w.rawMembers(c.encodedHeader)
         for (i, f) in c.outputFields.enumerated() where isVisible(f) {
             if i == c.emailColumn && !showEmail { continue }
-            w.key(f.name)
+            w.rawKey(c.encodedKeys[i])
             f.writeValue(row, Int32(i), to: &w)
         }
     }

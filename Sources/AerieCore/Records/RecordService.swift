@@ -176,15 +176,15 @@ public final class RecordService: Sendable {
                 let pageArguments = arguments + orderArguments + [.integer(Int64(query.perPage)), .integer(offset.partialValue)]
                 if let expandPlan {
                     // Expand hook: rows are kept as open objects until their `expand` is known.
-                    var bodies: [[UInt8]] = [], nodes: [ExpandNode] = []
+                    var open = JSONWriter(capacity: 512 * min(query.perPage, 100)), ends: [Int] = [], nodes: [ExpandNode] = []
                     try db.query(sql, pageArguments) { row in
                         rows += 1
-                        var rw = JSONWriter(capacity: 512)
-                        serializer.writeOpen(row: row, to: &rw)
-                        bodies.append(rw.bytes)
+                        open.resetSeparator()
+                        serializer.writeOpen(row: row, to: &open)
+                        ends.append(open.bytes.count)
                         nodes.append(ExpandNode(id: row.string(Int32(c.idColumn)), links: expandPlan.links(of: row)))
                     }
-                    try writeExpanded(bodies, nodes: nodes, plan: expandPlan, requester: requester, db: db, to: &w)
+                    try writeExpanded(open.bytes, ends: ends, nodes: nodes, plan: expandPlan, requester: requester, db: db, to: &w)
                 } else {
                     try db.query(sql, pageArguments) { row in
                         rows += 1
