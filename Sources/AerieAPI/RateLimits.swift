@@ -52,6 +52,8 @@ extension APIResponder {
     /// superusers and `rateLimits.excludedIPs` are never limited, as in PocketBase.
     func rateLimitResponse(_ request: HTTPRequest) -> HTTPResponse? {
         guard app.settings.rateLimitsEnabled else { return nil }
+        // Rules changed (or limits were switched off and on) since the windows were counted: start over.
+        ipLimiter.adopt(revision: app.settings.rateLimitsRevision)
         let settings = app.settings.current
         let ip = clientIP(request, settings)
         if settings.list("rateLimits.excludedIPs").contains(ip) { return nil }

@@ -76,6 +76,8 @@ public final class App: Sendable {
         } catch {
             throw StartupError("cannot use the data directory \(directory): \(error)")
         }
+        // Commands that take no directory lock still never open a half-restored directory.
+        if RestoreJournal.isPending(in: directory) { _ = try DirectoryLock(directory: directory, exclusive: true) }
         let pool = try DatabasePool(path: databasePath(in: directory), readerCount: readerCount)
         do {
             let (secrets, stored, tokenSecrets) = try pool.write { db -> ([String: String], Settings, [String: String]) in

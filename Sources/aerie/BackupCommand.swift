@@ -19,7 +19,8 @@ struct BackupCommand: Command {
         time (UTC) of each backup. restore replaces the database and the storage files with
         those of backup NAME (a name in <dir>/backups/ or a path to an archive): it refuses
         while a server uses the directory, checks the archive first, saves the current data as
-        pre-restore-<time>.tar, then swaps the database in with one atomic rename.
+        pre-restore-<time>.tar, then swaps database and files in under a journal: after a
+        crash the next command on the directory finishes or undoes the swap.
 
         Options:
           --dir DIR    Data directory (default ./aerie_data)

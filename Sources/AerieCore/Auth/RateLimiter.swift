@@ -1,6 +1,7 @@
 // Aerie — fixed-window request counters (per client IP, per identity)
 // SPDX-License-Identifier: MIT
 public import AerieBase
+import Synchronization
 
 /// Counts events per key in fixed windows, like PocketBase's limiter: a key may spend
 /// `maxRequests` in a window of `duration` seconds that starts with its first event. Bounded:
@@ -12,6 +13,8 @@ public final class RateLimiter: Sendable {
     }
     private let windows = Locked([String: Window]())
     private let capacity: Int
+    /// The settings revision the windows were counted under (see `adopt`).
+    private let revision = Atomic<Int>(0)
 
     public init(capacity: Int = 100_000) { self.capacity = capacity }
 
@@ -47,6 +50,18 @@ public final class RateLimiter: Sendable {
 
     /// Drops every window (when the rules change).
     public func removeAll() { windows.withLock { $0.removeAll() } }
+
+    /// Drops every window when `revision` differs from the last one adopted: windows counted
+    /// under old rules must not count against new limits or durations (PocketBase also starts
+    /// over when its rate-limit settings change). One atomic load when nothing changed.
+    public func adopt(revision r: Int) {
+        guard revision.load(ordering: .acquiring) != r else { return }
+        windows.withLock { map in
+            guard revision.load(ordering: .acquiring) != r else { return }
+            map.removeAll()
+            revision.store(r, ordering: .releasing)
+        }
+    }
 
     private static func evict(_ map: inout [String: Window], now: Int64, duration: Int, capacity: Int) {
         map = map.filter { now - $0.value.start < Int64(duration) }

@@ -344,8 +344,9 @@ extension RecordService {
     }
 
     /// A record held as values (after create or update) with its `expand`, read on a reader connection.
+    /// `context` is what `manageRule` sees when it decides whether the email is shown (default: the request alone).
     func expandedRecord(_ values: [String: JSON], of c: CompiledCollection, expand: String,
-                        requester: Requester, request: RequestInfo, db: Connection? = nil) throws -> [UInt8] {
+                        requester: Requester, request: RequestInfo, context: RuleContext? = nil, db: Connection? = nil) throws -> [UInt8] {
         let plain = RecordSerializer(collection: c, requester: requester)
         let plan = plan(expand: expand, for: c, requester: requester, request: request)
         // A caller passing manageRule sees the record's email (spec §9.1): that takes a query.
@@ -357,7 +358,7 @@ extension RecordService {
             return w.bytes
         }
         let write = { (db: Connection) throws -> [UInt8] in
-            let serializer = self.managerAware(plain, c, requester: requester, db: db)
+            let serializer = self.managerAware(plain, c, requester: requester, context: context ?? RuleContext(request: request), db: db)
             var w = JSONWriter(capacity: 512)
             guard let plan else {
                 serializer.write(values: values, to: &w)

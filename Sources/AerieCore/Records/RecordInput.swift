@@ -93,9 +93,9 @@ extension RecordService {
     /// Hashes a submitted password and checks `oldPassword` against the stored hash, outside the
     /// write lock. The result is only used if the stored hash is unchanged when the write runs.
     func passwordWork(_ c: CompiledCollection, id: String, body: JSONObject, requester: Requester,
-                      db writer: Connection? = nil) throws -> PasswordWork {
+                      request: RequestInfo = RequestInfo(), db writer: Connection? = nil) throws -> PasswordWork {
         var work = PasswordWork()
-        work.isManager = try isManager(c, id: id, requester: requester, db: writer)
+        work.isManager = try isManager(c, id: id, requester: requester, body: body, request: request, db: writer)
         guard let raw = body["password"] else { return work }
         let password = Cast.string(raw)
         if Self.passwordIssue(password, in: c.schema) == nil {
@@ -172,19 +172,32 @@ extension RecordService {
     /// `serializer` able to show emails to managers: each record whose email would be hidden is
     /// checked against `manageRule` on `db` (one indexed query per such record, only when the
     /// collection has an expression `manageRule` and the caller is an auth record).
-    func managerAware(_ serializer: RecordSerializer, _ c: CompiledCollection, requester: Requester, db: Connection) -> RecordSerializer {
+    func managerAware(_ serializer: RecordSerializer, _ c: CompiledCollection, requester: Requester,
+                      context: RuleContext = RuleContext(), db: Connection) -> RecordSerializer {
         guard !requester.isSuperuser, requester.recordID != nil, c.schema.isAuth, case .expression = c.rules.manage,
-              let access = try? access(c.rules.manage, c, requester: requester) else { return serializer }
+              let access = try? access(c.rules.manage, c, requester: requester, context: context) else { return serializer }
         var out = serializer
         out.isManaged = { id in (try? self.row(id, of: c, satisfies: access, db: db)) ?? false }
         return out
     }
 
-    func isManager(_ c: CompiledCollection, id: String, requester: Requester, db writer: Connection? = nil) throws -> Bool {
+    /// With `body` (an update's), the rule sees it as `@request.body`, coerced against the stored
+    /// record as the update rule sees it; with `request`, the rest of `@request.*` (PocketBase passes both).
+    func isManager(_ c: CompiledCollection, id: String, requester: Requester, body: JSONObject? = nil,
+                   request: RequestInfo = RequestInfo(), db writer: Connection? = nil) throws -> Bool {
         if requester.isSuperuser { return true }
         guard requester.recordID != nil, c.schema.isAuth, case .expression = c.rules.manage else { return false }
-        let access = try access(c.rules.manage, c, requester: requester)
-        if let writer { return try row(id, of: c, satisfies: access, db: writer) }
-        return try pool.read { db in try row(id, of: c, satisfies: access, db: db) }
+        func onDatabase<T>(_ work: (Connection) throws -> T) throws -> T {
+            if let writer { return try work(writer) }
+            return try pool.read { db in try work(db) }
+        }
+        var context = RuleContext(request: request)
+        if let body, let current = try onDatabase({ db in try load(c, id: id, db: db) }),
+           let submitted = try? RecordInput(collection: c.schema, body: body, requester: requester, current: current, isNew: false) {
+            // A body that does not coerce fails in planUpdate with its own error; the rule then sees none.
+            context = bodyContext(submitted.values, body: body, request: request)
+        }
+        let access = try access(c.rules.manage, c, requester: requester, context: context)
+        return try onDatabase { db in try row(id, of: c, satisfies: access, db: db) }
     }
 }

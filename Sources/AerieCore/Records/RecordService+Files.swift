@@ -31,7 +31,7 @@ extension RecordService {
         }
         // Committed: whatever the plain create does after its write (change events…) belongs here too.
         changes.publish([RecordChange(action: .create, collectionID: c.schema.id, values: plan.values)])
-        return try expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request)
+        return try expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request, context: plan.context)
     }
 
     /// `PATCH /records/{id}` with optional uploads; files the update replaces or removes are
@@ -43,7 +43,7 @@ extension RecordService {
             return try update(collection: key, id: id, body: body, requester: requester, request: request, expand: expand)
         }
         try checkUpdatable(c, requester: requester)
-        let secrets = c.schema.isAuth ? try passwordWork(c, id: id, body: body, requester: requester) : PasswordWork()
+        let secrets = c.schema.isAuth ? try passwordWork(c, id: id, body: body, requester: requester, request: request) : PasswordWork()
         let set = UploadSet(uploads)
         let merged = set.merged(into: body, schema: c.schema)
         let makePlan = { (old: [String: JSON]) throws -> UpdatePlan in
@@ -76,7 +76,8 @@ extension RecordService {
         // An upload a re-plan dropped (never the case today, but cheap to guarantee) is not left behind.
         let referenced = Set(c.schema.fields.compactMap { $0 as? FileField }.flatMap { $0.list(values[$0.name] ?? $0.zeroValue) })
         for key in stored where !referenced.contains(key.name) { storage.delete(key) }
-        return try expandedRecord(values, of: c, expand: expand, requester: requester, request: request)
+        return try expandedRecord(values, of: c, expand: expand, requester: requester, request: request,
+                                  context: bodyContext(values, body: body, request: request))
     }
 
     /// Moves the uploads named in `values` into storage; returns their keys.

@@ -267,7 +267,7 @@ public final class RecordService: Sendable {
         let plan = try planCreate(c, body: body, requester: requester, request: request)
         try pool.write { db in try insert(plan, db: db) }
         changes.publish([RecordChange(action: .create, collectionID: c.schema.id, values: plan.values)])
-        return try expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request)
+        return try expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request, context: plan.context)
     }
 
     /// A create validated as far as possible without the database.
@@ -279,6 +279,8 @@ public final class RecordService: Sendable {
         var rule: RuleAccess
         /// `manageRule` for the caller, when only a manager may create the record as submitted.
         var manage: RuleAccess? = nil
+        /// What the rules saw (`@request.*`, body included); the response's email visibility uses it too.
+        var context = RuleContext()
     }
 
     /// Coerces the body, fills ids and autodates, hashes passwords and runs every validation
@@ -308,22 +310,28 @@ public final class RecordService: Sendable {
             }
         }
         var manage: RuleAccess?
+        let context = bodyContext(values, body: body, request: request)
         if c.schema.isAuth {
             var mayManage = false
             if !requester.isSuperuser, requester.recordID != nil, case .expression = c.rules.manage { mayManage = true }
             if try prepareAuthCreate(c.schema, submitted: submitted, values: &values, issues: &issues, requester: requester, mayManage: mayManage) {
-                manage = try access(c.rules.manage, c, requester: requester, context: RuleContext(request: request),
+                // manageRule sees the whole request, @request.body included, like the create rule (PocketBase does the same).
+                manage = try access(c.rules.manage, c, requester: requester, context: context,
                                     baseAlias: schema.dialect.quoteIdentifier(Self.newRecordName))
             }
         }
         let skip = Set(issues.keys).union(c.schema.isAuth ? ["password"] : [])
         validatePlainFields(c.schema, values: values, old: nil, skip: skip, into: &issues)
-        let submittedKeys = Set(body.keys)
-        let rule = try access(c.rules.create, c, requester: requester,
-                              context: RuleContext(request: request, body: values.filter { submittedKeys.contains($0.key) },
-                                                   submittedKeys: submittedKeys),
+        let rule = try access(c.rules.create, c, requester: requester, context: context,
                               baseAlias: schema.dialect.quoteIdentifier(Self.newRecordName))
-        return CreatePlan(collection: c, values: values, issues: issues, skip: skip, rule: rule, manage: manage)
+        return CreatePlan(collection: c, values: values, issues: issues, skip: skip, rule: rule, manage: manage, context: context)
+    }
+
+    /// What rules see of a create or update: the request, and the submitted keys' coerced
+    /// values as `@request.body` (the create, update and manage rules, and the response's email check).
+    func bodyContext(_ values: [String: JSON], body: JSONObject, request: RequestInfo) -> RuleContext {
+        let submittedKeys = Set(body.keys)
+        return RuleContext(request: request, body: values.filter { submittedKeys.contains($0.key) }, submittedKeys: submittedKeys)
     }
 
     /// The serialized part of a create, inside an open write: the create rule, relation checks and the INSERT.
@@ -358,7 +366,7 @@ public final class RecordService: Sendable {
         let c = try lookup(key)
         try checkUpdatable(c, requester: requester)
         // scrypt takes ~0.2 s: hash a new password and check the old one before taking the writer.
-        let secrets = c.schema.isAuth ? try passwordWork(c, id: id, body: body, requester: requester) : PasswordWork()
+        let secrets = c.schema.isAuth ? try passwordWork(c, id: id, body: body, requester: requester, request: request) : PasswordWork()
         // Optimistic: plan the change from a snapshot on a reader, then, under the writer, apply it
         // only if the row is still that snapshot (else plan again there). The serialized part is
         // one point read, relation checks and the UPDATE.
@@ -368,7 +376,8 @@ public final class RecordService: Sendable {
             try applyUpdate(c, id: id, body: body, planned: planned, requester: requester, request: request, work: secrets, db: db)
         }
         changes.publish([RecordChange(action: .update, collectionID: c.schema.id, values: values)])
-        return try expandedRecord(values, of: c, expand: expand, requester: requester, request: request)
+        return try expandedRecord(values, of: c, expand: expand, requester: requester, request: request,
+                                  context: bodyContext(values, body: body, request: request))
     }
 
     func checkUpdatable(_ c: CompiledCollection, requester: Requester) throws {

@@ -54,7 +54,8 @@ public struct RecordTransaction {
         }
         try service.insert(plan, db: db)
         log.append(RecordChange(action: .create, collectionID: c.schema.id, values: plan.values))
-        return try service.expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request, db: db)
+        return try service.expandedRecord(plan.values, of: c, expand: expand, requester: requester, request: request,
+                                          context: plan.context, db: db)
     }
 
     /// Updates a record, as `PATCH /records/{id}` (with its uploads, if any); returns the response JSON.
@@ -62,7 +63,8 @@ public struct RecordTransaction {
                        request: RequestInfo = RequestInfo(), expand: String = "") throws -> [UInt8] {
         let c = try service.lookup(key)
         try service.checkUpdatable(c, requester: requester)
-        let secrets = c.schema.isAuth ? try service.passwordWork(c, id: id, body: body, requester: requester, db: db) : PasswordWork()
+        let secrets = c.schema.isAuth ? try service.passwordWork(c, id: id, body: body, requester: requester, request: request, db: db)
+            : PasswordWork()
         let old = try service.load(c, id: id, db: db)
         let set = UploadSet(uploads)
         let merged = set.merged(into: body, schema: c.schema)
@@ -78,7 +80,8 @@ public struct RecordTransaction {
                                              work: secrets, db: db)
         if let old { files.noteReplaced(in: c, id: id, old: old, new: values) }
         log.append(RecordChange(action: .update, collectionID: c.schema.id, values: values))
-        return try service.expandedRecord(values, of: c, expand: expand, requester: requester, request: request, db: db)
+        return try service.expandedRecord(values, of: c, expand: expand, requester: requester, request: request,
+                                          context: service.bodyContext(values, body: body, request: request), db: db)
     }
 
     /// `PUT /records` in a batch: updates the record named by `body.id` when it exists in the

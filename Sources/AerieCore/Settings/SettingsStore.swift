@@ -27,6 +27,7 @@ public final class SettingsStore: Sendable {
     /// request made workers queue on it (perf: 3 % of an update benchmark in its slow path).
     private let hotMaxBodySize = Atomic<Int>(0)
     private let hotRateLimitsEnabled = Atomic<Bool>(false)
+    private let hotRateLimitsRevision = Atomic<Int>(0)
 
     init(pool: DatabasePool, stored: Settings, environment: [String: JSON]) {
         self.pool = pool
@@ -46,6 +47,10 @@ public final class SettingsStore: Sendable {
 
     /// `rateLimits.enabled` in effect, read without a lock.
     public var rateLimitsEnabled: Bool { hotRateLimitsEnabled.load(ordering: .acquiring) }
+
+    /// Grows by one each time `rateLimits.enabled` or `rateLimits.rules` change in effect, so the
+    /// per-IP limiter can drop windows counted under the old rules (see `RateLimiter.adopt`).
+    public var rateLimitsRevision: Int { hotRateLimitsRevision.load(ordering: .acquiring) }
 
     /// The stored settings (without environment overrides).
     public var stored: Settings { state.value.stored }
@@ -77,8 +82,14 @@ public final class SettingsStore: Sendable {
             let text = String(decoding: JSON.object(next.storedJSON()).serialized(), as: UTF8.self)
             try db.run(#"INSERT INTO "_params" ("key", "value") VALUES (?, ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#,
                        [.text(SettingsStore.paramKey), .text(text)])
-            state.withLock { $0 = (next, effective) }
+            let before = state.withLock { s -> Settings in
+                defer { s = (next, effective) }
+                return s.effective
+            }
             publishHotValues(effective)
+            if before["rateLimits.enabled"] != effective["rateLimits.enabled"] || before["rateLimits.rules"] != effective["rateLimits.rules"] {
+                hotRateLimitsRevision.add(1, ordering: .releasing)
+            }
         }
     }
 

@@ -103,8 +103,10 @@ public enum Backup {
     /// Replaces the database and storage files of `dataDirectory` with those of the backup
     /// `name` (a file in `<dir>/backups`, or a path). Refuses while a server holds the
     /// directory. The archive is unpacked and checked (`PRAGMA integrity_check`) beside the
-    /// live files first; the current data is itself saved as `pre-restore-<time>.tar`; then
-    /// one `rename(2)` swaps the database in, so a crash leaves either the old or the new one.
+    /// live files first; the current data is itself saved as `pre-restore-<time>.tar`; then a
+    /// journal commits the swap (see `RestoreJournal`), so after a crash at any point the next
+    /// command that takes the directory finds the old database with the old files, or finishes
+    /// the swap to the new database with the new files.
     /// - Returns: the safety backup of the data that was replaced, if there was any.
     @discardableResult
     public static func restore(dataDirectory: String, name: String) throws -> BackupInfo? {
@@ -116,9 +118,13 @@ public enum Backup {
         guard fd >= 0 else { throw ArchiveError("cannot open the backup \(archive): \(FileTree.errorText())") }
         defer { close(fd) }
 
-        let staging = dataDirectory + "/.restore-" + RandomID.make(length: 12, alphabet: RandomID.alphanumeric)
+        let stagingName = RestoreJournal.stagingPrefix + RandomID.make(length: 12, alphabet: RandomID.alphanumeric)
+        let staging = dataDirectory + "/" + stagingName
         TemporaryFiles.shared.register(staging)
-        defer { FileTree.remove(staging); TemporaryFiles.shared.unregister(staging) }
+        // Once committed, the staging directory belongs to the journal: a failed rename is
+        // finished by the next command, so it must stay.
+        var committed = false
+        defer { if !committed { FileTree.remove(staging) }; TemporaryFiles.shared.unregister(staging) }
         guard mkdir(staging, 0o700) == 0 else { throw ArchiveError("cannot create \(staging): \(FileTree.errorText())") }
         var sawManifest = false, sawDatabase = false
         var openFD: Int32 = -1
@@ -164,18 +170,31 @@ public enum Backup {
             try live.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             live.close()
         }
-        unlink(database + "-wal")
-        unlink(database + "-shm")
-        guard rename(staged, database) == 0 else { throw ArchiveError("cannot move the restored database into place: \(FileTree.errorText())") }
-        let storage = dataDirectory + "/storage"
-        if FileTree.exists(storage) {
-            guard rename(storage, staging + "/storage.replaced") == 0 else { throw ArchiveError("cannot move the old storage aside: \(FileTree.errorText())") }
+        // The new pair is complete: an archive without files means an empty storage.
+        if !FileTree.exists(staging + "/storage") {
+            guard mkdir(staging + "/storage", 0o755) == 0 else { throw ArchiveError("cannot create \(staging)/storage: \(FileTree.errorText())") }
         }
-        if FileTree.exists(staging + "/storage") {
-            guard rename(staging + "/storage", storage) == 0 else { throw ArchiveError("cannot move the restored storage into place: \(FileTree.errorText())") }
-        }
-        FileTree.syncDirectory(dataDirectory)
+        syncDirectories(under: staging)
+        RestoreJournal.crashPoint("staged")
+        // Ctrl-C from here on must not remove what the journal is about to name.
+        TemporaryFiles.shared.unregister(staging)
+        try RestoreJournal.commit(in: dataDirectory, staging: stagingName)
+        committed = true
+        try RestoreJournal.rollForward(in: dataDirectory, staging: stagingName)
         return safety
+    }
+
+    /// Flushes every directory under `root` (and `root`), so the staged names survive a power loss.
+    static func syncDirectories(under root: String) {
+        var directories: Set<String> = [root]
+        for file in FileTree.files(under: root) {
+            var parts = file.split(separator: "/").dropLast()
+            while !parts.isEmpty {
+                directories.insert(root + "/" + parts.joined(separator: "/"))
+                parts = parts.dropLast()
+            }
+        }
+        for directory in directories { FileTree.syncDirectory(directory) }
     }
 
     /// A relative path without `..`, empty or absolute parts.

@@ -25,6 +25,19 @@ public final class DirectoryLock {
         path = directory + "/.aerie.lock"
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StartupError("cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
+        // A restore that stopped half-way (a crash, a power loss) is finished, and staging
+        // leftovers removed, before anyone uses the directory. That needs the lock exclusively
+        // for a moment; while someone else holds it the usual refusal below applies (a
+        // committed restore cannot be pending while a server runs: restores take the lock exclusively).
+        if RestoreJournal.needsRecovery(in: directory) && flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            do {
+                try RestoreJournal.recover(in: directory)
+            } catch {
+                close(fd)
+                throw StartupError("cannot finish the interrupted restore of \(directory): \(error)")
+            }
+            if exclusive { return }
+        }
         while flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0 {
             if errno == EINTR { continue }
             let reason = errno == EWOULDBLOCK
