@@ -33,6 +33,8 @@ final class Connection {
 
     /// Edge-triggered readiness: set by EPOLLIN, cleared by EAGAIN or a short read.
     var isReadable = true
+    /// The peer shut down its sending side (EPOLLRDHUP/EPOLLHUP was reported): reads go on until EOF.
+    var hasPeerClosedInput = false
 
     // The request in progress.
     var head: RequestHead?

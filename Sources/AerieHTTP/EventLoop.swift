@@ -149,6 +149,7 @@ final class EventLoop {
         // A reset peer of an upload paused for backpressure: drop its queued writes now, not after the drain.
         if conn.isSpoolPaused && events & (epollHup | epollErr) != 0 { closeConnection(conn); return }
         if events & (epollIn | epollRDHup | epollHup | epollErr) != 0 { conn.isReadable = true }
+        if events & (epollRDHup | epollHup) != 0 { conn.hasPeerClosedInput = true }
         if events & epollOut != 0 && conn.state == .writing { flush(conn) }
         if conn.isReadable && (conn.state == .reading || conn.state == .draining) { readLoop(conn) }
     }
@@ -335,8 +336,10 @@ final class EventLoop {
             closeConnection(conn)
             return nil
         case .done(let n):
-            // A short read on a stream socket means the receive queue is empty (epoll(7)).
-            if n < scratch.count { conn.isReadable = false }
+            // A short read on a stream socket means the receive queue is empty (epoll(7)), except
+            // for an end of input already reported: that edge will not come again, so read on to
+            // the EOF (data and FIN pile up together while a spooled upload is paused).
+            if n < scratch.count && !conn.hasPeerClosedInput { conn.isReadable = false }
             return n
         }
     }

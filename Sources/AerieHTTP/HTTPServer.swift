@@ -152,6 +152,7 @@ public final class HTTPServer: Sendable {
             total.queuedBytes += s.queuedBytes
             total.peakUploadQueuedBytes = max(total.peakUploadQueuedBytes, s.peakUploadQueuedBytes)
             total.pausedUploads += s.pausedUploads
+            total.pauses += s.pauses
         }
         return total
     }

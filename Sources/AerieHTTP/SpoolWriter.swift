@@ -53,6 +53,8 @@ package struct SpoolStatistics: Sendable {
     package var peakUploadQueuedBytes = 0
     /// Uploads whose connection is paused for backpressure right now.
     package var pausedUploads = 0
+    /// How many times an upload was paused for backpressure since the server started.
+    package var pauses = 0
 }
 
 /// A thread that performs every file system call of spooled request bodies (create, write, close,
@@ -136,6 +138,7 @@ final class SpoolWriter: @unchecked Sendable {  // `queue`, `head`, `idle`, `isS
             upload.isPaused = true
             paused.append(upload)
             statistics.pausedUploads = paused.count
+            statistics.pauses += 1
         }
         let wake = idle > 0
         lock.unlock()
