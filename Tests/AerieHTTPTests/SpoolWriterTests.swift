@@ -77,7 +77,8 @@ private func eventually(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool
     }
 
     /// One event loop, so an upload and every other connection share it.
-    fileprivate func server(_ disk: SlowDisk, _ body: (Int, HTTPServer) throws -> Void) throws {
+    fileprivate func server(_ disk: SlowDisk, configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+                            _ body: (Int, HTTPServer) throws -> Void) throws {
         var config = HTTPServerConfiguration()
         config.port = 0
         config.loopCount = 1
@@ -94,6 +95,7 @@ private func eventually(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool
             }
         }
         config.spoolWriteHook = { disk.wait($0) }
+        configure(&config)
         let server = HTTPServer(configuration: config, responder: SpoolResponder())
         let port = try server.start()
         defer {
@@ -191,6 +193,28 @@ private func eventually(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool
             second.close()
             #expect(eventually { spoolFiles.isEmpty }, "left: \(spoolFiles)")
             #expect(try RawHTTPClient(port: port).request("GET", "/other").bodyText == "ok")
+        }
+    }
+
+    @Test func pausedUpload_OutlivesTheBodyTimeout_ButAStalledClientDoesNot() throws {
+        let disk = SlowDisk(stuck: true)
+        try server(disk, configure: { $0.bodyReadTimeout = .seconds(1) }) { port, server in
+            let body = payload(4 << 20)
+            let group = DispatchGroup()
+            let result = Locked("")
+            uploadInBackground(port: port, body, group: group, result: result)
+            #expect(eventually { server.spoolStatistics.pausedUploads == 1 })
+            usleep(1_600_000)  // the body timeout passes while we, not the client, hold the upload back
+            disk.unstick()
+            group.wait()
+            #expect(result.value == "200 size=\(body.count) sum=\(checksum(body))")
+
+            // A client that stops sending mid-body is still closed by the body timeout.
+            let stalled = try RawHTTPClient(port: port, timeout: .seconds(10))
+            try stalled.send("POST /spool HTTP/1.1\r\nHost: x\r\nContent-Length: \(1 << 20)\r\n\r\n")
+            try stalled.send(payload(100_000))
+            #expect(stalled.isClosedByPeer(within: .seconds(5)))
+            #expect(eventually { spoolFiles.isEmpty }, "left: \(spoolFiles)")
         }
     }
 
