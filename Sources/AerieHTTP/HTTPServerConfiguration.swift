@@ -36,7 +36,7 @@ public struct HTTPServerConfiguration: Sendable {
     public var spoolLowWaterBytes: Int = 256 << 10
     /// Bytes queued per spool writer, all uploads together, above which uploads pause too; they
     /// resume at half of it.
-    public var spoolQueueLimitBytes: Int = 64 << 20
+    public var spoolQueueLimitBytes: Int = 8 << 20
     /// Called on a spool writer thread before each write with its size (tests make the disk slow).
     package var spoolWriteHook: (@Sendable (Int) -> Void)? = nil
     /// From the first byte of a request to the end of its head; then the connection closes (slow-loris).

@@ -80,7 +80,9 @@ final class SpoolWriter: @unchecked Sendable {  // `queue`, `head`, `idle`, `isS
     }
 
     private let lock = ConditionLock()
-    private var queue: [Job] = []
+    /// FIFO from `head`; taken slots are set to `nil` at once, so a written chunk's memory is
+    /// freed when its write is done, not when the queue is next compacted.
+    private var queue: [Job?] = []
     private var head = 0
     private var idle = 0
     private var isStopping = false
@@ -164,9 +166,9 @@ final class SpoolWriter: @unchecked Sendable {  // `queue`, `head`, `idle`, `isS
         guard !upload.isCancelled, !upload.isFinished else { lock.unlock(); return }
         upload.isCancelled = true
         let before = statistics.queuedBytes
-        var kept: [Job] = []
+        var kept: [Job?] = []
         kept.reserveCapacity(queue.count - head)
-        for job in queue[head...] {
+        for case let job? in queue[head...] {
             if job.upload === upload {
                 if case .write(_, let bytes) = job { statistics.queuedBytes -= bytes.count }
             } else {
@@ -222,15 +224,17 @@ final class SpoolWriter: @unchecked Sendable {  // `queue`, `head`, `idle`, `isS
                 idle -= 1
             }
             if head == queue.count { lock.unlock(); return }  // stopping and drained
-            let job = queue[head]
+            let taken = queue[head]
+            queue[head] = nil
             head += 1
             if head == queue.count {
                 queue.removeAll(keepingCapacity: true)
                 head = 0
-            } else if head >= 1024 && head * 2 >= queue.count {
+            } else if head >= 64 && head * 2 >= queue.count {
                 queue.removeSubrange(0..<head)
                 head = 0
             }
+            guard let job = taken else { lock.unlock(); continue }
             if case .finish(let upload) = job { upload.isFinished = true }
             lock.unlock()
             perform(job)
