@@ -33,12 +33,19 @@ final class Connection {
 
     /// Edge-triggered readiness: set by EPOLLIN, cleared by EAGAIN or a short read.
     var isReadable = true
+    /// The peer shut down its sending side (EPOLLRDHUP/EPOLLHUP was reported): reads go on until EOF.
+    var hasPeerClosedInput = false
 
     // The request in progress.
     var head: RequestHead?
     var body: [UInt8] = []
     /// Where the body goes instead of `body` when the request is spooled.
     var spool: BodySpoolWriter?
+    /// Not reading: the spool writer has too many of this body's bytes queued (see SpoolWriter.swift).
+    var isSpoolPaused = false
+    var spoolPausedAt: UInt64 = 0
+    /// The body is complete and the request waits (`state == .handling`) for its file to be closed.
+    var isAwaitingSpool = false
     var isInHeaderPhase = false
     var headReceivedAt = ContinuousClock.now
 

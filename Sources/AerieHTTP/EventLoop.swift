@@ -26,11 +26,15 @@ final class ServerShared: Sendable {
     let limits: RequestParser.Limits
     let pool: WorkerPool
     let connectionCount = Atomic<Int>(0)
+    /// The threads that write spooled bodies (SpoolWriter.swift); uploads take them in turn.
+    let spoolWriters: [SpoolWriter]
+    let nextSpoolWriter = Atomic<Int>(0)
 
-    init(configuration: HTTPServerConfiguration, pool: WorkerPool) {
+    init(configuration: HTTPServerConfiguration, pool: WorkerPool, spoolWriters: [SpoolWriter]) {
         self.configuration = configuration
         self.limits = configuration.parserLimits
         self.pool = pool
+        self.spoolWriters = spoolWriters
     }
 }
 
@@ -53,7 +57,7 @@ final class EventLoop {
     private let epollFD: Int32
     private var listenFD: Int32
     let inbox: LoopInbox
-    private let shared: ServerShared
+    let shared: ServerShared
     private let thread = pthread_self()
 
     private var connections: [Connection?] = []
@@ -142,7 +146,10 @@ final class EventLoop {
         if tag == Self.wakeTag { processInbox(); return }
         guard let conn = lookup(tag) else { return }
         if conn.state == .streaming { handleStream(conn, events: events); return }
+        // A reset peer of an upload paused for backpressure: drop its queued writes now, not after the drain.
+        if conn.isSpoolPaused && events & (epollHup | epollErr) != 0 { closeConnection(conn); return }
         if events & (epollIn | epollRDHup | epollHup | epollErr) != 0 { conn.isReadable = true }
+        if events & (epollRDHup | epollHup) != 0 { conn.hasPeerClosedInput = true }
         if events & epollOut != 0 && conn.state == .writing { flush(conn) }
         if conn.isReadable && (conn.state == .reading || conn.state == .draining) { readLoop(conn) }
     }
@@ -169,6 +176,10 @@ final class EventLoop {
                 streamChunk(id, chunk)
             case .streamEnd(let id, let graceful):
                 streamEnd(id, graceful: graceful)
+            case .spoolFinished(let id, let body):
+                spoolFinished(id, body)
+            case .spoolDrained(let id):
+                spoolDrained(id)
             }
         }
         messages.removeAll(keepingCapacity: true)
@@ -292,9 +303,9 @@ final class EventLoop {
 
     // MARK: - Reading
 
-    private func readLoop(_ conn: Connection) {
+    func readLoop(_ conn: Connection) {
         assertOnLoop()
-        while conn.isReadable && (conn.state == .reading || conn.state == .draining) {
+        while conn.isReadable && (conn.state == .reading || conn.state == .draining) && !conn.isSpoolPaused {
             guard let n = readIntoScratch(conn) else { return }
             if n == 0 { continue }
             if conn.state == .draining {
@@ -325,8 +336,10 @@ final class EventLoop {
             closeConnection(conn)
             return nil
         case .done(let n):
-            // A short read on a stream socket means the receive queue is empty (epoll(7)).
-            if n < scratch.count { conn.isReadable = false }
+            // A short read on a stream socket means the receive queue is empty (epoll(7)), except
+            // for an end of input already reported: that edge will not come again, so read on to
+            // the EOF (data and FIN pile up together while a spooled upload is paused).
+            if n < scratch.count && !conn.hasPeerClosedInput { conn.isReadable = false }
             return n
         }
     }
@@ -345,6 +358,7 @@ final class EventLoop {
             conn.buffer.append(contentsOf: bytes)
             parseBuffered(conn)
         }
+        flushSpool(conn)
     }
 
     private func parseBuffered(_ conn: Connection) {
@@ -386,8 +400,7 @@ final class EventLoop {
                 conn.headReceivedAt = .now
                 if head.hasBody {
                     if let directory = shared.configuration.bodySpool?(head.method, head.parts.path, head.headers) {
-                        conn.spool = BodySpoolWriter(directory: directory)
-                        if conn.spool == nil { respondWithError(conn, .internalServerError); return offset }
+                        conn.spool = makeSpool(conn, directory: directory)
                     } else {
                         conn.body.reserveCapacity(min(head.contentLength, 1 << 20))
                     }
@@ -399,7 +412,7 @@ final class EventLoop {
                 conn.head = head
             case .body(let range):
                 let chunk = UnsafeRawBufferPointer(rebasing: bytes[(offset + range.lowerBound)..<(offset + range.upperBound)])
-                if let spool = conn.spool { spool.write(chunk) } else { conn.body.append(contentsOf: chunk) }
+                if let spool = conn.spool { spool.append(chunk) } else { conn.body.append(contentsOf: chunk) }
                 offset += used
             case .end:
                 offset += used
@@ -420,15 +433,12 @@ final class EventLoop {
 
     // MARK: - Dispatch
 
-    private func dispatch(_ conn: Connection) {
+    func dispatch(_ conn: Connection, spooled: SpooledBody? = nil) {
         guard let head = conn.head else { return }
-        let spooled = conn.spool?.finish()
-        if conn.spool != nil, spooled == nil {
-            conn.spool = nil
-            respondWithError(conn, .internalServerError)
+        if conn.spool != nil {
+            awaitSpool(conn)  // dispatched again from the `.spoolFinished` message
             return
         }
-        conn.spool = nil
         conn.head = nil
         conn.state = .handling
         conn.deadline = 0
@@ -449,7 +459,9 @@ final class EventLoop {
         }
     }
 
-    private func respondWithError(_ conn: Connection, _ status: HTTPStatus) {
+    func respondWithError(_ conn: Connection, _ status: HTTPStatus) {
+        conn.spool?.cancel()
+        conn.spool = nil
         let response = ServerError.response(status, closing: true)
         log(method: conn.head?.method.rawValue ?? "", path: conn.head?.parts.path ?? "", response, conn)
         conn.head = nil
@@ -614,8 +626,11 @@ final class EventLoop {
     }
 
     /// Continues a connection that just finished a response: pipelined input first, then the socket.
-    private func resume(_ conn: Connection) {
-        if conn.state == .reading && conn.bufferedCount > 0 { parseBuffered(conn) }
+    func resume(_ conn: Connection) {
+        if conn.state == .reading && conn.bufferedCount > 0 {
+            parseBuffered(conn)
+            flushSpool(conn)
+        }
         if conn.isReadable && (conn.state == .reading || conn.state == .draining) { readLoop(conn) }
     }
 
@@ -633,7 +648,7 @@ final class EventLoop {
         while let entry = heap.popDue(now) {
             guard let conn = lookup(entry.connectionID), conn.scheduledAt == entry.deadline else { continue }
             conn.scheduledAt = 0
-            if conn.deadline == 0 || conn.state == .handling { continue }
+            if conn.deadline == 0 || conn.state == .handling || conn.isSpoolPaused { continue }  // resuming re-arms it
             if conn.deadline <= now {
                 // Idle, slow-loris header or body, stalled writer, or linger over: close.
                 if conn.state == .streaming { streamExpired(conn) } else { closeConnection(conn) }
@@ -660,6 +675,7 @@ final class EventLoop {
         conn.pendingBody = []
         conn.pendingHead = []
         conn.pendingFile = nil
+        conn.spool?.cancel()
         conn.spool = nil
     }
 }

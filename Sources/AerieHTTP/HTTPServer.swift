@@ -23,6 +23,7 @@ public final class HTTPServer: Sendable {
         var inboxes: [LoopInbox] = []
         var loopThreads: [OSThread] = []
         var pool: WorkerPool?
+        var spoolWriters: [SpoolWriter] = []
     }
 
     private let configuration: HTTPServerConfiguration
@@ -57,6 +58,10 @@ public final class HTTPServer: Sendable {
             var epolls: [Int32] = []
             var inboxes: [LoopInbox] = []
             let pool = WorkerPool(capacity: c.workQueueCapacity, responder: responder, accessLog: c.accessLog)
+            let spoolWriters = (0..<max(1, c.spoolWriterCount)).map { _ in
+                SpoolWriter(highWater: c.spoolHighWaterBytes, lowWater: c.spoolLowWaterBytes,
+                            queueLimit: c.spoolQueueLimitBytes, writeHook: c.spoolWriteHook)
+            }
             do throws(SystemError) {
                 var port = c.port
                 // SO_REUSEPORT would let a second server (say, `aerie serve` started twice) join the
@@ -71,7 +76,8 @@ public final class HTTPServer: Sendable {
                     inboxes.append(try LoopInbox())
                 }
                 try pool.start(threadCount: c.workerCount)
-                let shared = ServerShared(configuration: c, pool: pool)
+                for (i, writer) in spoolWriters.enumerated() { try writer.start(name: "aerie-spool-\(i)") }
+                let shared = ServerShared(configuration: c, pool: pool, spoolWriters: spoolWriters)
                 var threads: [OSThread] = []
                 for i in 0..<loopCount {
                     let (epollFD, listenFD, inbox) = (epolls[i], listeners[i], inboxes[i])
@@ -94,10 +100,12 @@ public final class HTTPServer: Sendable {
                 state.inboxes = inboxes
                 state.loopThreads = threads
                 state.pool = pool
+                state.spoolWriters = spoolWriters
                 return port
             } catch {
                 for fd in listeners + epolls where fd >= 0 { close(fd) }
                 pool.stop()
+                for writer in spoolWriters { writer.stop() }
                 throw error
             }
         }
@@ -107,15 +115,15 @@ public final class HTTPServer: Sendable {
     /// `gracePeriod`), closes every connection and joins all threads. Idempotent and callable from
     /// any thread except a worker running this server's responder (it would wait for itself).
     public func shutdown(gracePeriod: Duration = .seconds(10)) {
-        let taken = state.withLock { state -> (inboxes: [LoopInbox], threads: [OSThread], pool: WorkerPool?)? in
+        let taken = state.withLock { state -> (inboxes: [LoopInbox], threads: [OSThread], pool: WorkerPool?, spoolWriters: [SpoolWriter])? in
             switch state.phase {
             case .idle:
                 state.phase = .stopped
-                return ([], [], nil)
+                return ([], [], nil, [])
             case .running:
                 state.phase = .stopping
-                let taken = (state.inboxes, state.loopThreads, state.pool)
-                state.inboxes = []; state.loopThreads = []; state.pool = nil
+                let taken = (state.inboxes, state.loopThreads, state.pool, state.spoolWriters)
+                state.inboxes = []; state.loopThreads = []; state.pool = nil; state.spoolWriters = []
                 return taken
             case .stopping, .stopped:
                 return nil
@@ -129,8 +137,24 @@ public final class HTTPServer: Sendable {
         for inbox in taken.inboxes { inbox.post(.stop(deadline: deadline)) }
         for thread in taken.threads { thread.join() }
         taken.pool?.stop()
+        // After the loops: their closing connections queued the removal of unfinished spool files.
+        for writer in taken.spoolWriters { writer.stop() }
         state.withLock { $0.phase = .stopped }
         stoppedLatch.open()
+    }
+
+    /// Spooled-body data waiting for the disk, summed over the spool writers (tests, diagnostics).
+    package var spoolStatistics: SpoolStatistics {
+        let writers = state.withLock { $0.spoolWriters }
+        var total = SpoolStatistics()
+        for writer in writers {
+            let s = writer.currentStatistics
+            total.queuedBytes += s.queuedBytes
+            total.peakUploadQueuedBytes = max(total.peakUploadQueuedBytes, s.peakUploadQueuedBytes)
+            total.pausedUploads += s.pausedUploads
+            total.pauses += s.pauses
+        }
+        return total
     }
 
     /// Blocks until `shutdown` has completed.

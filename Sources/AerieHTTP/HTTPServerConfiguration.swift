@@ -27,6 +27,18 @@ public struct HTTPServerConfiguration: Sendable {
     /// A directory to stream a request's body into (from method, decoded path and headers)
     /// instead of memory; `nil` keeps it in `HTTPRequest.body`. See `SpooledBody`.
     public var bodySpool: (@Sendable (HTTPMethod, String, HTTPHeaders) -> String?)? = nil
+    /// Threads writing spooled bodies to disk (an upload always uses the same one, round-robin).
+    public var spoolWriterCount: Int = 1
+    /// Bytes of one upload queued for its spool writer above which the loop stops reading that
+    /// connection (backpressure); it reads again at `spoolLowWaterBytes`.
+    public var spoolHighWaterBytes: Int = 1 << 20
+    /// See `spoolHighWaterBytes`.
+    public var spoolLowWaterBytes: Int = 256 << 10
+    /// Bytes queued per spool writer, all uploads together, above which uploads pause too; they
+    /// resume at half of it.
+    public var spoolQueueLimitBytes: Int = 8 << 20
+    /// Called on a spool writer thread before each write with its size (tests make the disk slow).
+    package var spoolWriteHook: (@Sendable (Int) -> Void)? = nil
     /// From the first byte of a request to the end of its head; then the connection closes (slow-loris).
     public var headerReadTimeout: Duration = .seconds(60)
     /// From the end of the head to the end of the body.

@@ -14,6 +14,10 @@ enum LoopMessage: Sendable {
     case streamChunk(connectionID: UInt64, [UInt8])
     /// End a streaming response: flush then close, or drop at once.
     case streamEnd(connectionID: UInt64, graceful: Bool)
+    /// A spooled body is on disk (`nil`: it could not be written); dispatch the request.
+    case spoolFinished(connectionID: UInt64, SpooledBody?)
+    /// A connection paused for spool backpressure may read again.
+    case spoolDrained(connectionID: UInt64)
 }
 
 /// The only part of a loop other threads touch: a `Mutex`-protected array plus an eventfd that

@@ -50,64 +50,44 @@ public final class SpooledBody: Sendable {
     }
 }
 
-/// Writes one request's body into a temporary file, on its connection's loop.
-///
-/// The writes go to the page cache and are not fsynced (the file is scratch space: it dies with
-/// the request), so they do not wait on the disk in practice; nginx buffers large bodies to
-/// disk from its event loop the same way.
+/// The loop's side of one spooled body: collects the bytes parsed from each read and hands them to
+/// the upload's `SpoolWriter`, which does the file system calls on its own thread (see
+/// SpoolWriter.swift). Confined to the connection's loop.
 final class BodySpoolWriter {
-    private var fd: Int32
-    let path: String
-    private(set) var size = 0
-    /// A write failed (disk full…): the request is answered 500 instead of being dispatched.
-    private(set) var failed = false
+    let upload: SpoolUpload
+    private let writer: SpoolWriter
+    private var pending: [UInt8] = []
 
-    /// A new temporary file in `directory`, or `nil` when none can be created.
-    init?(directory: String) {
-        for _ in 0..<8 {
-            let candidate = directory + "/aerie-body-" + RandomID.make(length: 20)
-            let descriptor = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if descriptor >= 0 {
-                fd = descriptor
-                path = candidate
-                return
-            }
-            if aerie_errno() != EEXIST { break }
-        }
-        return nil
+    init(directory: String, connectionID: UInt64, inbox: LoopInbox, writer: SpoolWriter) {
+        upload = SpoolUpload(directory: directory, connectionID: connectionID, inbox: inbox)
+        self.writer = writer
     }
 
-    deinit {
-        if fd >= 0 {
-            close(fd)
-            unlink(path)
-        }
+    /// Copies body bytes; they go to the writer at the next `flush`.
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        pending.append(contentsOf: bytes)
     }
 
-    /// Appends body bytes.
-    func write(_ bytes: UnsafeRawBufferPointer) {
-        guard !failed, let base = bytes.baseAddress else { return }
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(fd, base + done, bytes.count - done)
-            if n < 0 {
-                if aerie_errno() == EINTR { continue }
-                failed = true
-                return
-            }
-            done += n
-        }
-        size += bytes.count
+    /// Hands the collected bytes to the writer (one job per read); `true` when the loop must stop
+    /// reading the connection until `.spoolDrained` (backpressure).
+    func flush() -> Bool {
+        guard !pending.isEmpty else { return false }
+        let bytes = pending
+        pending = []
+        return writer.enqueue(upload, bytes)
     }
 
-    /// Closes the file and hands it over; `nil` (file deleted) when a write failed.
-    func finish() -> SpooledBody? {
-        close(fd)
-        fd = -1
-        if failed {
-            unlink(path)
-            return nil
-        }
-        return SpooledBody(path: path, size: size)
+    /// The body is complete: after its last write the writer closes the file and posts
+    /// `.spoolFinished` with the `SpooledBody` (or `nil` when a write failed).
+    func finish() {
+        _ = flush()
+        writer.finish(upload)
+    }
+
+    /// The request is abandoned (connection closed, error answered): queued bytes are dropped
+    /// and the file is removed.
+    func cancel() {
+        pending = []
+        writer.cancel(upload)
     }
 }
