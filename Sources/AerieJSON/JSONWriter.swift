@@ -157,22 +157,10 @@ public struct JSONWriter {
         }
     }
 
-    /// Inserts trusted, already valid JSON text verbatim as one value.
-    public mutating func rawJSON(_ json: UnsafeRawBufferPointer) {
-        separate()
-        JSONReader.append(json, 0..<json.count, to: &bytes)
-        needsComma = true
-    }
-
-    /// Inserts trusted JSON text verbatim as one value (or the start of one, continued with `appendRaw`).
-    public mutating func rawJSON(_ json: ArraySlice<UInt8>) {
-        separate()
-        bytes.append(contentsOf: json)
-        needsComma = true
-    }
-
-    /// Inserts trusted, already valid JSON text verbatim as one value.
-    public mutating func rawJSON(_ json: [UInt8]) {
+    /// Inserts trusted, already valid JSON text verbatim as one value (or the start of one,
+    /// continued with `appendRaw`).
+    @inlinable
+    public mutating func rawJSON(_ json: some Collection<UInt8>) {
         separate()
         bytes.append(contentsOf: json)
         needsComma = true
@@ -180,21 +168,16 @@ public struct JSONWriter {
 
     /// Writes an object key prepared once with `JSONWriter.encodedKey(_:)` (escaped, quoted,
     /// with its colon), for serializers that write the same keys for every row.
-    public mutating func rawKey(_ encoded: [UInt8]) {
-        separate()
-        bytes.append(contentsOf: encoded)
-        needsComma = false
-    }
-
-    /// `rawKey(_:)` for key bytes held in a larger buffer.
-    public mutating func rawKey(_ encoded: UnsafeRawBufferPointer) {
+    @inlinable
+    public mutating func rawKey(_ encoded: some Collection<UInt8>) {
         separate()
         bytes.append(contentsOf: encoded)
         needsComma = false
     }
 
     /// Inserts trusted, already valid object members (`"a":1,"b":2`) verbatim.
-    public mutating func rawMembers(_ members: [UInt8]) {
+    @inlinable
+    public mutating func rawMembers(_ members: some Collection<UInt8>) {
         separate()
         bytes.append(contentsOf: members)
         needsComma = true
@@ -202,12 +185,8 @@ public struct JSONWriter {
 
     /// Appends trusted bytes with no separator and no change to the comma state: for continuing
     /// a value written with `rawJSON` (e.g. closing an object left open).
-    public mutating func appendRaw(_ raw: [UInt8]) {
-        bytes.append(contentsOf: raw)
-    }
-
-    /// Appends a slice of trusted bytes like `appendRaw(_:)`.
-    public mutating func appendRaw(_ raw: ArraySlice<UInt8>) {
+    @inlinable
+    public mutating func appendRaw(_ raw: some Collection<UInt8>) {
         bytes.append(contentsOf: raw)
     }
 

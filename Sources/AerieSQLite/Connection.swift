@@ -22,6 +22,15 @@ public final class Connection {
     /// The C handle; `nil` once closed.
     private var db: OpaquePointer?
     private var cache = StatementCache(capacity: Connection.statementCacheCapacity)
+    /// The open handle, for extensions in this module.
+    var rawHandle: OpaquePointer? { db }
+    /// The `withTimeLimit` deadline (monotonic nanoseconds, 0 = none), read by SQLite's
+    /// progress handler through this stable address.
+    let timeLimitDeadline: UnsafeMutablePointer<UInt64> = {
+        let pointer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        pointer.initialize(to: 0)
+        return pointer
+    }()
 
     /// Upper bound of the per-connection prepared-statement cache.
     public static let statementCacheCapacity = 256
@@ -63,7 +72,10 @@ public final class Connection {
         }
     }
 
-    deinit { close() }
+    deinit {
+        close()
+        timeLimitDeadline.deallocate()
+    }
 
     /// Finalizes cached statements and closes the connection; idempotent.
     ///

@@ -41,25 +41,8 @@ SCHEMA = '{"collections":[{"name":"posts","fields":[{"name":"title","type":"text
 TITLE = re.compile(rb'"title":"i(\d+)"')
 
 
-def log(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def rss_kb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+# Shared with the realtime load script next to this one.
+from realtime import free_port, log, rss_kb  # noqa: E402
 
 
 def subscriber(index, port, count, records, ready, go, results):

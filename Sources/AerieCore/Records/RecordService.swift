@@ -5,6 +5,10 @@ import AerieCrypto
 import AerieFilter
 public import AerieJSON
 import AerieSQLite
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The records API of every collection, independent of HTTP: each call takes the caller,
 /// checks the collection's rule, runs SQL through the pool and returns response JSON bytes.
@@ -17,11 +21,24 @@ public final class RecordService: Sendable {
     public let changes = ChangeFeed()
     /// Where uploaded files live (`nil`: file fields keep names only; see RecordService+Files).
     let storage: (any FileStorage)?
+    private let timeLimit: Atomic<Int>
+
+    /// How long a list query (client filter and sort included) may run before it is stopped
+    /// with a 400; 0 for no limit. Default 10,000 ms, or `AERIE_QUERY_TIME_LIMIT_MS`.
+    public var queryTimeLimitMilliseconds: Int {
+        get { timeLimit.load(ordering: .relaxed) }
+        set { timeLimit.store(max(0, newValue), ordering: .relaxed) }
+    }
+
+    static let defaultQueryTimeLimitMilliseconds = 10_000
 
     init(schema: CompiledSchema, pool: DatabasePool, storage: (any FileStorage)? = nil) {
         self.schema = schema
         self.pool = pool
         self.storage = storage
+        var limit = Self.defaultQueryTimeLimitMilliseconds
+        if let text = getenv("AERIE_QUERY_TIME_LIMIT_MS").map({ String(cString: $0) }), let n = Int(text), n >= 0 { limit = n }
+        timeLimit = Atomic(limit)
     }
 
     func lookup(_ key: String) throws(CoreError) -> CompiledCollection {
@@ -160,12 +177,26 @@ public final class RecordService: Sendable {
     public func list(collection key: String, query: ListQuery, requester: Requester, request: RequestInfo = RequestInfo()) throws -> [UInt8] {
         let statements = try listStatements(collection: key, query: query, requester: requester, request: request)
         let c = statements.collection
-        let sql = statements.pageSQL, countSQL = statements.countSQL, orderArguments = statements.orderArguments
         let offset = Int64(query.page - 1).multipliedReportingOverflow(by: Int64(query.perPage))
-        let arguments = statements.arguments
         let plainSerializer = RecordSerializer(collection: c, requester: requester)
         let expandPlan = plan(expand: query.expand, for: c, requester: requester, request: request)
-        return try pool.read { db in
+        let limit = queryTimeLimitMilliseconds
+        do {
+            return try pool.read { db in try db.withTimeLimit(milliseconds: limit) {
+                try listPage(db, statements: statements, query: query, offset: offset, serializer: plainSerializer,
+                             expandPlan: expandPlan, requester: requester)
+            } }
+        } catch let error as SQLiteError where error.isInterrupted {
+            throw CoreError.badRequest("The query took longer than \(limit) ms and was stopped; narrow the filter or sort.")
+        }
+    }
+
+    private func listPage(_ db: Connection, statements: ListStatements, query: ListQuery, offset: (partialValue: Int64, overflow: Bool),
+                          serializer plainSerializer: RecordSerializer, expandPlan: ExpandPlan?, requester: Requester) throws -> [UInt8] {
+        let c = statements.collection
+        let sql = statements.pageSQL, countSQL = statements.countSQL, orderArguments = statements.orderArguments
+        let arguments = statements.arguments
+        do {
             let serializer = managerAware(plainSerializer, c, requester: requester, db: db)
             // Room for a typical page up front: growing by doubling would copy it several times.
             var w = JSONWriter(capacity: 1024 + 640 * min(query.perPage, 100))
