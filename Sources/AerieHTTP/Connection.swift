@@ -53,6 +53,8 @@ final class Connection {
     var isHeadRequest = false
     var isKeepAlive = true
     var isHTTP10KeepAlive = false
+    /// The request said HTTP/1.0: no chunked framing may go back (RFC 9112 §6.1).
+    var isHTTP10 = false
     var closeAfterWrite = false
     var pendingHead: [UInt8] = []
     var pendingHeadOffset = 0

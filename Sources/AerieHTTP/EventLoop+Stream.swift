@@ -20,14 +20,26 @@ final class StreamState {
     var isEnding = false
     /// Listed in the loop's `streamsToFlush` for the current inbox batch.
     var isFlushScheduled = false
+    /// An HTTP/1.0 client: chunks go out without their chunked framing, and the close ends the body.
+    let isUnframed: Bool
 
-    init(stream: HTTPStream, now: UInt64) {
+    init(stream: HTTPStream, now: UInt64, isUnframed: Bool = false) {
         self.stream = stream
+        self.isUnframed = isUnframed
         self.startedAt = now
         self.lastSendAt = now
     }
 
     var hasPending: Bool { offset < output.count }
+
+    /// What goes on the wire for a chunk framed by `HTTPStream.send`: the chunk itself, or for an
+    /// unframed stream its payload, with the framing bytes taken off the stream's queued count.
+    func payload(of chunk: [UInt8]) -> [UInt8] {
+        guard isUnframed, let lineEnd = chunk.firstIndex(of: 10), chunk.count >= lineEnd + 3 else { return chunk }
+        let payload = Array(chunk[(lineEnd + 1)..<(chunk.count - 2)])
+        stream.queuedBytes.wrappingSubtract(chunk.count - payload.count, ordering: .relaxed)
+        return payload
+    }
 
     func enqueue(_ chunk: [UInt8], now: UInt64) {
         if !hasPending {
@@ -57,20 +69,23 @@ extension EventLoop {
             writeResponse(conn, plain)
             return
         }
-        encoder.encodeHead(response, contentLength: 0, closing: false, keepAliveHTTP10: false, chunked: true)
-        let state = StreamState(stream: stream, now: now)
+        // HTTP/1.0 has no chunked coding: the body runs until the connection closes.
+        let unframed = conn.isHTTP10
+        encoder.encodeHead(response, contentLength: 0, closing: unframed, keepAliveHTTP10: false,
+                           chunked: !unframed, untilClose: unframed)
+        let state = StreamState(stream: stream, now: now, isUnframed: unframed)
         conn.state = .streaming
         conn.stream = state
         conn.drainedBytes = 0
         state.enqueue(encoder.head, now: now)
         stream.queuedBytes.wrappingAdd(encoder.head.count, ordering: .relaxed)
         if !response.body.isEmpty {
-            let first = HTTPStream.frame(response.body)
+            let first = unframed ? response.body : HTTPStream.frame(response.body)
             stream.queuedBytes.wrappingAdd(first.count, ordering: .relaxed)
             state.enqueue(first, now: now)
         }
         let (early, closeRequested) = stream.attach(inbox: inbox, connectionID: conn.id)
-        for chunk in early { state.enqueue(chunk, now: now) }
+        for chunk in early { state.enqueue(state.payload(of: chunk), now: now) }
         if closeRequested || isStopping { beginEnding(state) }
         flushStream(conn)
         // Anything the client sent after the request is read (and discarded) from here on.
@@ -86,7 +101,7 @@ extension EventLoop {
             state.isFlushScheduled = true
             streamsToFlush.append(conn)
         }
-        state.enqueue(chunk, now: now)
+        state.enqueue(state.payload(of: chunk), now: now)
         state.lastSendAt = now
     }
 
@@ -130,7 +145,11 @@ extension EventLoop {
     private func beginEnding(_ state: StreamState) {
         guard !state.isEnding else { return }
         state.isEnding = true
-        state.enqueue(HTTPStream.lastChunk, now: now)
+        if !state.isUnframed {
+            // Counted like every queued byte, so the stream's count is back at 0 once it is written.
+            state.stream.queuedBytes.wrappingAdd(HTTPStream.lastChunk.count, ordering: .relaxed)
+            state.enqueue(HTTPStream.lastChunk, now: now)
+        }
     }
 
     /// Reads until EAGAIN, dropping the bytes; EOF or an error closes the connection.

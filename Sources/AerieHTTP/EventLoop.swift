@@ -445,6 +445,7 @@ final class EventLoop {
         conn.isHeadRequest = head.method == .head
         conn.isKeepAlive = head.isKeepAlive
         conn.isHTTP10KeepAlive = head.versionMinor == 0 && head.isKeepAlive
+        conn.isHTTP10 = head.versionMinor == 0
         let body = conn.body
         conn.body = []
         var request = HTTPRequest(method: head.method, target: head.target, path: head.parts.path, rawPath: head.parts.rawPath,
@@ -467,6 +468,7 @@ final class EventLoop {
         conn.head = nil
         conn.isHeadRequest = false
         conn.isHTTP10KeepAlive = false
+        conn.isHTTP10 = false
         writeResponse(conn, response, forceClose: true)
     }
 

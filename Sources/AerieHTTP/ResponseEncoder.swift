@@ -26,7 +26,10 @@ struct ResponseEncoder {
     ///   - closing: adds `Connection: close`.
     ///   - keepAliveHTTP10: adds `Connection: keep-alive` for an HTTP/1.0 client that asked for it.
     ///   - chunked: frames the body with `Transfer-Encoding: chunked` instead of a length (streams).
-    mutating func encodeHead(_ response: HTTPResponse, contentLength: Int, closing: Bool, keepAliveHTTP10: Bool, chunked: Bool = false) {
+    ///   - untilClose: announces no length at all: the body ends when the connection closes
+    ///     (streams to HTTP/1.0 clients, which cannot take chunked framing).
+    mutating func encodeHead(_ response: HTTPResponse, contentLength: Int, closing: Bool, keepAliveHTTP10: Bool,
+                             chunked: Bool = false, untilClose: Bool = false) {
         head.removeAll(keepingCapacity: true)
         append("HTTP/1.1 ")
         let code = response.status.code
@@ -45,6 +48,8 @@ struct ResponseEncoder {
         }
         if chunked {
             append("Transfer-Encoding: chunked\r\n")
+        } else if untilClose {
+            // No framing header: the close ends the body.
         } else if !response.status.forbidsBody {
             append("Content-Length: ")
             appendDecimal(contentLength)

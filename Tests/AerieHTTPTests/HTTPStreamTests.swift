@@ -1,6 +1,6 @@
 // Aerie — streaming (open-ended chunked) responses served by the event loops
 // SPDX-License-Identifier: MIT
-import AerieHTTP
+@testable import AerieHTTP
 import AerieTesting
 import Dispatch
 import Synchronization
@@ -69,7 +69,28 @@ final class StreamResponder: HTTPResponder {
             #expect(try sse.isEnded(within: .seconds(5)))
             #expect(String(decoding: sse.rawBody.suffix(5), as: UTF8.self) == "0\r\n\r\n")
             #expect(responder.ended.wait(timeout: .now() + 5) == .success)
+            #expect(stream.queuedBytes.load(ordering: .relaxed) == 0, "every queued byte was counted and written")
             #expect(!stream.send([1]), "a closed stream refuses data")
+        }
+    }
+
+    @Test func http10Client_GetsUnframedBody_EndedByClose() throws {
+        try withStreamServer { port, responder in
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET /stream?early=1 HTTP/1.0\r\nHost: x\r\n\r\n")
+            #expect(responder.opened.wait(timeout: .now() + 5) == .success)
+            let stream = try #require(responder.last)
+            for i in 0..<3 { #expect(stream.send(Array("data:\(i)\n\n".utf8))) }
+            stream.close()
+            let r = try client.readResponse()
+            #expect(r.status == 200)
+            // RFC 9112 §6.1: no Transfer-Encoding to an HTTP/1.0 client; the close ends the body.
+            #expect(r.header("Transfer-Encoding") == nil)
+            #expect(r.header("Content-Length") == nil)
+            #expect(r.header("Connection")?.lowercased() == "close")
+            #expect(r.bodyText == "data:hello\n\nearly\n\ndata:0\n\ndata:1\n\ndata:2\n\n", "\(r.bodyText)")
+            #expect(responder.ended.wait(timeout: .now() + 5) == .success)
+            #expect(stream.queuedBytes.load(ordering: .relaxed) == 0, "framing bytes taken off were accounted for")
         }
     }
 
