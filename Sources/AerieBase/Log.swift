@@ -29,15 +29,7 @@ public enum Log {
         line += " \(level.label) "
         line += message()
         line += "\n"
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if n <= 0 { if n < 0 && errno == EINTR { continue }; break }
-                offset += n
-            }
-        }
+        FileDescriptor.writeAll(2, Array(line.utf8))
     }
 
     public static func debug(_ m: @autoclosure () -> String) { write(.debug, m()) }

@@ -1,6 +1,7 @@
 // Aerie — a small command-line framework: parse, validate, run
 // SPDX-License-Identifier: MIT
 #if canImport(Glibc)
+import AerieBase
 import Glibc
 #endif
 
@@ -102,15 +103,7 @@ struct Arguments {
 
 /// Writes text to a file descriptor in full.
 func write(_ text: String, to fd: Int32) {
-    var bytes = Array(text.utf8)
-    bytes.withUnsafeMutableBytes { buffer in
-        var offset = 0
-        while offset < buffer.count {
-            let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-            offset += n
-        }
-    }
+    FileDescriptor.writeAll(fd, Array(text.utf8))
 }
 
 func printOut(_ text: String) { write(text + "\n", to: 1) }

@@ -149,15 +149,7 @@ struct InitCommand: Command {
         var isPlaced = false
         defer { if !isPlaced { unlink(temporary) } }
         var failure: String?
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < buffer.count, let base = buffer.baseAddress {
-                let n = Glibc.write(fd, base + offset, buffer.count - offset)
-                if n < 0 { if errno == EINTR { continue }; failure = errorText(); return }
-                offset += n
-            }
-        }
+        if !FileDescriptor.writeAll(fd, Array(text.utf8)) { failure = errorText() }
         if failure == nil && fsync(fd) != 0 { failure = errorText() }
         if close(fd) != 0 && failure == nil { failure = errorText() }
         if let failure { throw CommandFailure("cannot write \(path): \(failure)") }

@@ -1,5 +1,6 @@
 // Aerie — Ctrl-C handling and all-or-nothing output files for the admin commands
 // SPDX-License-Identifier: MIT
+import AerieBase
 import AerieCore
 import Dispatch
 #if canImport(Glibc)
@@ -121,15 +122,7 @@ enum OutputFile {
         }
 
         func flush() throws {
-            try buffer.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { throw CommandFailure("cannot write \(path): \(String(cString: strerror(errno)))") }
-                    offset += n
-                }
-            }
+            guard FileDescriptor.writeAll(fd, buffer) else { throw CommandFailure("cannot write \(path): \(String(cString: strerror(errno)))") }
             buffer.removeAll(keepingCapacity: true)
         }
 

@@ -84,13 +84,7 @@ public final class Mailer: Sendable {
         let bytes = message.rendered()
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CoreError.internal(detail: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        var offset = 0
-        var failed = false
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; failed = true; break }
-            offset += n
-        }
+        var failed = !FileDescriptor.writeAll(fd, bytes)
         if fsync(fd) != 0 { failed = true }
         close(fd)
         guard !failed, rename(temporary, final) == 0 else {

@@ -206,15 +206,7 @@ public enum Backup {
     }
 
     private static func writeAll(_ bytes: [UInt8], to fd: Int32) throws {
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw ArchiveError("cannot write while restoring: \(FileTree.errorText())") }
-                offset += n
-            }
-        }
+        guard FileDescriptor.writeAll(fd, bytes) else { throw ArchiveError("cannot write while restoring: \(FileTree.errorText())") }
     }
 
     private static func info(path: String) throws -> BackupInfo {

@@ -1,5 +1,6 @@
 // Aerie — a minimal POSIX ustar writer and reader for backup archives
 // SPDX-License-Identifier: MIT
+import AerieBase
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,15 +56,7 @@ struct TarWriter {
     }
 
     private func writeAll(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw ArchiveError("cannot write the archive: \(FileTree.errorText())") }
-                offset += n
-            }
-        }
+        guard FileDescriptor.writeAll(fd, bytes) else { throw ArchiveError("cannot write the archive: \(FileTree.errorText())") }
     }
 
     /// A ustar header block.
