@@ -82,6 +82,10 @@ struct ServeCommand: Command {
         }
         let settings = app.settings.current
         Log.setLevel(settings.logLevel)
+        // Tuning knob like AERIE_WORKERS (docs/configuration.md): the list-query time limit.
+        if let text = getenv("AERIE_QUERY_TIME_LIMIT_MS").map({ String(cString: $0) }), let n = Int(text), n >= 0 {
+            app.records.queryTimeLimitMilliseconds = n
+        }
         let responder = APIResponder(app: app, cors: CORSPolicy(allowedOrigins: origins ?? settings.list("cors.origins")),
                                      batch: BatchSettings(settings))
         // Record events that `aerie records import` queues while this server runs (EventOutbox).

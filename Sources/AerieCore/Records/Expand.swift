@@ -311,15 +311,9 @@ extension RecordService {
 
     // MARK: - Entry points used by list, view, create and update
 
-    /// Serializes records collected as open objects (no closing brace) and appends each one's
-    /// `expand` key; used when the request has a non-empty `expand`.
-    func writeExpanded(_ bodies: [[UInt8]], nodes: [ExpandNode], plan: ExpandPlan, requester: Requester,
-                       db: Connection, to w: inout JSONWriter) throws {
-        let objects = try expandObjects(plan, parents: nodes, requester: requester, db: db)
-        for (i, body) in bodies.enumerated() { Self.writeClosing(body[...], expand: objects?[i], to: &w) }
-    }
-
-    /// The same for open records held back to back in one buffer, `ends[i]` closing record i.
+    /// Serializes records collected as open objects (no closing brace), held back to back in one
+    /// buffer with `ends[i]` closing record i, and appends each one's `expand`; used when the
+    /// request has a non-empty `expand`.
     func writeExpanded(_ buffer: [UInt8], ends: [Int], nodes: [ExpandNode], plan: ExpandPlan, requester: Requester,
                        db: Connection, to w: inout JSONWriter) throws {
         let objects = try expandObjects(plan, parents: nodes, requester: requester, db: db)
@@ -367,7 +361,7 @@ extension RecordService {
             var open = JSONWriter(capacity: 512)
             serializer.writeOpen(values: values, to: &open)
             let node = ExpandNode(id: values["id"]?.stringValue ?? "", links: plan.links(of: values))
-            try self.writeExpanded([open.bytes], nodes: [node], plan: plan, requester: requester, db: db, to: &w)
+            try self.writeExpanded(open.bytes, ends: [open.bytes.count], nodes: [node], plan: plan, requester: requester, db: db, to: &w)
             return w.bytes
         }
         // Inside a batch the open write's connection sees the batch's own uncommitted rows.

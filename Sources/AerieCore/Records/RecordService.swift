@@ -6,9 +6,6 @@ import AerieFilter
 public import AerieJSON
 import AerieSQLite
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The records API of every collection, independent of HTTP: each call takes the caller,
 /// checks the collection's rule, runs SQL through the pool and returns response JSON bytes.
@@ -24,7 +21,7 @@ public final class RecordService: Sendable {
     private let timeLimit: Atomic<Int>
 
     /// How long a list query (client filter and sort included) may run before it is stopped
-    /// with a 400; 0 for no limit. Default 10,000 ms, or `AERIE_QUERY_TIME_LIMIT_MS`.
+    /// with a 400; 0 for no limit. Default 10,000 ms; `aerie serve` takes `AERIE_QUERY_TIME_LIMIT_MS`.
     public var queryTimeLimitMilliseconds: Int {
         get { timeLimit.load(ordering: .relaxed) }
         set { timeLimit.store(max(0, newValue), ordering: .relaxed) }
@@ -36,9 +33,7 @@ public final class RecordService: Sendable {
         self.schema = schema
         self.pool = pool
         self.storage = storage
-        var limit = Self.defaultQueryTimeLimitMilliseconds
-        if let text = getenv("AERIE_QUERY_TIME_LIMIT_MS").map({ String(cString: $0) }), let n = Int(text), n >= 0 { limit = n }
-        timeLimit = Atomic(limit)
+        timeLimit = Atomic(Self.defaultQueryTimeLimitMilliseconds)
     }
 
     func lookup(_ key: String) throws(CoreError) -> CompiledCollection {
@@ -277,7 +272,7 @@ public final class RecordService: Sendable {
                 serializer.writeOpen(row: stmt, to: &open)
                 let node = ExpandNode(id: stmt.string(Int32(c.idColumn)), links: expandPlan.links(of: stmt))
                 stmt.reset()
-                try writeExpanded([open.bytes], nodes: [node], plan: expandPlan, requester: requester, db: db, to: &w)
+                try writeExpanded(open.bytes, ends: [open.bytes.count], nodes: [node], plan: expandPlan, requester: requester, db: db, to: &w)
             } else {
                 serializer.write(row: stmt, to: &w)
             }
