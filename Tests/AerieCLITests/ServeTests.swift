@@ -12,8 +12,8 @@ struct StartedServer {
     var readyLine: String
 
     /// Starts `aerie serve --http 127.0.0.1:0 extra…` and waits for its readiness line.
-    init(_ extra: [String], in directory: TemporaryDirectory) throws {
-        process = try AerieProcess(["serve", "--http", "127.0.0.1:0"] + extra, in: directory)
+    init(_ extra: [String], in directory: TemporaryDirectory, environment: [String: String] = [:]) throws {
+        process = try AerieProcess(["serve", "--http", "127.0.0.1:0"] + extra, in: directory, environment: environment)
         readyLine = try process.waitForStderrLine(containing: " serving http://")
         guard let match = readyLine.firstMatch(of: #/serving http://127\.0\.0\.1:([0-9]+)/api/ /#),
               let port = Int(match.1), port > 0
