@@ -299,19 +299,6 @@ final class SpoolWriter: @unchecked Sendable {  // `queue`, `head`, `idle`, `isS
     private func write(_ upload: SpoolUpload, _ bytes: [UInt8]) {
         open(upload)
         guard !upload.failed else { return }
-        bytes.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            var done = 0
-            while done < raw.count {
-                let n = Glibc.write(upload.fd, base + done, raw.count - done)
-                if n < 0 {
-                    if aerie_errno() == EINTR { continue }
-                    upload.failed = true
-                    return
-                }
-                done += n
-            }
-        }
-        if !upload.failed { upload.size += bytes.count }
+        if FileDescriptor.writeAll(upload.fd, bytes) { upload.size += bytes.count } else { upload.failed = true }
     }
 }
